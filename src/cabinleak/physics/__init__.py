@@ -1,0 +1,1 @@
+"""Layer 1: pure physics on SI floats or NumPy arrays (gas, flow laws, thermal, units)."""

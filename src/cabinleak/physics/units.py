@@ -1,0 +1,271 @@
+"""Physical quantities read at the edges of the program (CLI, TOML) converted to SI floats.
+
+Inside ``cabinleak`` every number is SI: Pa, m, m², m³, s, kg, kg/s, K and Pa/s. Text such as
+``"730 mmHg"`` or ``"1.4 kg/day"`` is turned into those units once, here, by
+:func:`parse_quantity`; the ``format_*`` functions go the other way for human-readable output.
+
+Conversion factors are exact where a definition exists and otherwise follow NIST Special
+Publication 811, *Guide for the Use of the International System of Units (SI)*, 2008 edition,
+Appendix B.8/B.9 ("Factors for units listed alphabetically / by kind of quantity").
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from cabinleak.errors import UnitError
+
+__all__ = [
+    "ATM_PA",
+    "DAY_S",
+    "HOUR_S",
+    "MMHG_PA",
+    "PSI_PA",
+    "format_duration",
+    "format_mass_rate",
+    "format_pressure",
+    "parse_quantity",
+]
+
+# --- Conversion factors (NIST SP 811, 2008, Appendix B) -----------------------------------
+MMHG_PA: float = 133.322387415
+"""Conventional millimetre of mercury [Pa] (13.5951 g/cm³ x 1 mm x 9.80665 m/s², exact)."""
+TORR_PA: float = 101325.0 / 760.0
+"""Torr [Pa], defined as 1/760 standard atmosphere (exact)."""
+PSI_PA: float = 6894.757293168
+"""Pound-force per square inch [Pa] (0.45359237 kg x 9.80665 m/s² / 0.0254² m²)."""
+ATM_PA: float = 101325.0
+"""Standard atmosphere [Pa] (exact)."""
+INHG_PA: float = 3386.389
+"""Conventional inch of mercury [Pa] (NIST SP 811 B.9)."""
+INCH_M: float = 0.0254
+"""International inch [m] (exact)."""
+FOOT_M: float = 0.3048
+"""International foot [m] (exact)."""
+LB_KG: float = 0.45359237
+"""Avoirdupois pound [kg] (exact)."""
+MINUTE_S: float = 60.0
+"""Minute [s]."""
+HOUR_S: float = 3600.0
+"""Hour [s]."""
+DAY_S: float = 86400.0
+"""Day of 24 h [s]."""
+WEEK_S: float = 7 * DAY_S
+"""Week of 7 d [s]."""
+
+# Dimension name -> (SI unit, phrase used in messages, example quantity).
+_DIMENSIONS: dict[str, tuple[str, str, str]] = {
+    "pressure": ("Pa", "a pressure", "730 mmHg"),
+    "length": ("m", "a length", "2 mm"),
+    "area": ("m²", "an area", "0.5 m2"),
+    "volume": ("m³", "a volume", "4.5 m3"),
+    "time": ("s", "a time", "11.5 h"),
+    "mass": ("kg", "a mass", "3 kg"),
+    "mass_rate": ("kg/s", "a mass rate", "1.4 kg/day"),
+    "temperature": ("K", "a temperature", "22 C"),
+    "pressure_rate": ("Pa/s", "a pressure rate", "1 mmHg/h"),
+}
+
+# Unit spelling -> (dimension, factor, offset); SI value = number * factor + offset.
+_UNITS: dict[str, tuple[str, float, float]] = {}
+
+
+def _add(dimension: str, factor: float, *spellings: str, offset: float = 0.0) -> None:
+    for spelling in spellings:
+        _UNITS[spelling] = (dimension, factor, offset)
+
+
+_add("pressure", 1.0, "Pa")
+_add("pressure", 1e3, "kPa")
+_add("pressure", 1e6, "MPa")
+_add("pressure", 1e2, "hPa", "mbar")
+_add("pressure", 1e5, "bar")
+_add("pressure", MMHG_PA, "mmHg")
+_add("pressure", TORR_PA, "torr", "Torr")
+_add("pressure", PSI_PA, "psi", "psia")
+_add("pressure", ATM_PA, "atm")
+_add("pressure", INHG_PA, "inHg")
+_add("length", 1.0, "m")
+_add("length", 1e-2, "cm")
+_add("length", 1e-3, "mm")
+_add("length", 1e-6, "um", "µm", "μm")  # micro sign U+00B5 and Greek mu U+03BC
+_add("length", 1e3, "km")
+_add("length", INCH_M, "in")
+_add("length", FOOT_M, "ft")
+_add("area", 1.0, "m2", "m²", "m^2")
+_add("area", 1e-4, "cm2", "cm²")
+_add("area", 1e-6, "mm2", "mm²")
+_add("area", INCH_M**2, "in2", "in²", "in^2")
+_add("area", FOOT_M**2, "ft2", "ft²", "ft^2")
+_add("volume", 1.0, "m3", "m³", "m^3")
+_add("volume", 1e-3, "L", "l", "liter", "litre", "liters", "litres")
+_add("volume", 1e-6, "cm3", "cm³")
+_add("volume", FOOT_M**3, "ft3", "ft³", "ft^3")
+_add("time", 1.0, "s", "sec", "second", "seconds")
+_add("time", 1e-3, "ms")
+_add("time", MINUTE_S, "min", "minute", "minutes")
+_add("time", HOUR_S, "h", "hr", "hour", "hours")
+_add("time", DAY_S, "d", "day", "days")
+_add("time", WEEK_S, "week", "weeks")
+_add("mass", 1.0, "kg")
+_add("mass", 1e-3, "g")
+_add("mass", LB_KG, "lb", "lbm")
+_add("temperature", 1.0, "K")
+_add("temperature", 1.0, "C", "°C", "degC", offset=273.15)
+_add("temperature", 5.0 / 9.0, "F", "°F", "degF", offset=273.15 - 32.0 * 5.0 / 9.0)
+for _num, _dens in {
+    "kg": ("s", "h", "day", "d"),
+    "g": ("s", "day"),
+    "lb": ("day", "d", "h"),
+}.items():
+    for _den in _dens:
+        _add("mass_rate", _UNITS[_num][1] / _UNITS[_den][1], f"{_num}/{_den}")
+for _num, _dens in {
+    "Pa": ("s",),
+    "mmHg": ("h", "min", "day"),
+    "mbar": ("h",),
+    "psi": ("h", "day"),
+    "kPa": ("h",),
+}.items():
+    for _den in _dens:
+        _add("pressure_rate", _UNITS[_num][1] / _UNITS[_den][1], f"{_num}/{_den}")
+
+# Spellings without an SI prefix may be written in any case ("PSI", "MMHG", "Hours").
+# Prefixed SI symbols (mm/Mm, mPa/MPa, ...) are case-sensitive: a wrong case is a 1e6 error.
+_CASE_FREE: dict[str, str] = {
+    s.lower(): s
+    for s in _UNITS
+    if len(s) > 2 and s[0].isalpha() and s not in {"kPa", "MPa", "hPa", "cm2", "mm2", "cm3"}
+    and not s.endswith(("²", "³")) and "/" not in s
+}
+_NUMBER = re.compile(
+    r"\s*([+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?))\s*(.*?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _lookup(unit: str) -> tuple[str, float, float] | None:
+    """Find a unit spelling: exact, then case-free, then ``<pressure|mass>/<time>``."""
+    if unit in _UNITS:
+        return _UNITS[unit]
+    if unit.lower() in _CASE_FREE:
+        return _UNITS[_CASE_FREE[unit.lower()]]
+    num, sep, den = unit.partition("/")
+    if sep and num and den:
+        top, bottom = _lookup(num), _lookup(den)
+        if top and bottom and bottom[0] == "time" and top[0] in ("pressure", "mass"):
+            return (f"{top[0]}_rate", top[1] / bottom[1], 0.0)
+    return None
+
+
+def _expected(dimension: str) -> str:
+    _, phrase, example = _DIMENSIONS[dimension]
+    units = ", ".join(s for s, entry in _UNITS.items() if entry[0] == dimension)
+    return f"{phrase} such as {example!r} (units: {units})"
+
+
+def parse_quantity(
+    text: str | float | int, dimension: str, *, default_unit: str | None = None
+) -> float:
+    """Convert a quantity such as ``"730 mmHg"`` to an SI float.
+
+    Parameters
+    ----------
+    text : str or float or int
+        A number followed by a unit (whitespace optional, e.g. ``"14.7psi"``, ``"-1e-4 kg/s"``),
+        or a bare number, which needs `default_unit`.
+    dimension : str
+        One of ``pressure`` [Pa], ``length`` [m], ``area`` [m²], ``volume`` [m³], ``time`` [s],
+        ``mass`` [kg], ``mass_rate`` [kg/s], ``temperature`` [K], ``pressure_rate`` [Pa/s].
+    default_unit : str, optional
+        Unit used for a bare number; must belong to `dimension`.
+
+    Returns
+    -------
+    float
+        The value in the SI unit of `dimension` (temperatures in kelvin, offset applied).
+
+    Raises
+    ------
+    UnitError
+        No number, unknown unit, unit of another dimension, missing unit, non-finite value,
+        or a temperature below absolute zero.
+    ValueError
+        `dimension` or `default_unit` is not valid (a programming error, not a user error).
+    """
+    if dimension not in _DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}; choose from {sorted(_DIMENSIONS)}")
+    if default_unit is not None and (_lookup(default_unit) or ("",))[0] != dimension:
+        raise ValueError(f"default_unit {default_unit!r} is not a unit of {dimension}")
+    shown = str(text)
+    if isinstance(text, bool) or not isinstance(text, str | int | float):
+        raise UnitError(shown, f"expected text or a number, got {type(text).__name__}",
+                        _expected(dimension))
+    if isinstance(text, str):
+        match = _NUMBER.match(text)
+        if match is None:
+            raise UnitError(shown, "no number found", _expected(dimension))
+        value, unit = float(match.group(1)), re.sub(r"\s*/\s*", "/", match.group(2))
+    else:
+        value, unit = float(text), ""
+    if not unit:
+        if default_unit is None:
+            raise UnitError(shown, "no unit given", _expected(dimension))
+        unit = default_unit
+    entry = _lookup(unit)
+    if entry is None:
+        raise UnitError(shown, f"unknown unit {unit!r}", _expected(dimension))
+    unit_dim, factor, offset = entry
+    if unit_dim != dimension:
+        raise UnitError(
+            shown,
+            f"{unit!r} is {_DIMENSIONS[unit_dim][1]}, not {_DIMENSIONS[dimension][1]}",
+            _expected(dimension),
+        )
+    si = value * factor + offset
+    if not math.isfinite(si):
+        raise UnitError(shown, "not a finite number", _expected(dimension))
+    if dimension == "temperature" and si < 0.0:
+        raise UnitError(shown, f"{si:.2f} K is below absolute zero", _expected(dimension))
+    return si
+
+
+def _number(value: float) -> str:
+    """Format with 1 decimal (trailing ``.0`` dropped), none from 100 up, 3 digits below 1."""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 100.0:
+        return f"{value:.0f}"
+    if abs(value) >= 1.0 or value == 0.0:
+        text = f"{value:.1f}"
+        return text[:-2] if text.endswith(".0") else text
+    return f"{value:.3g}"
+
+
+def format_pressure(p_Pa: float) -> str:
+    """Format a pressure [Pa] in mmHg with one decimal, e.g. ``"730.0 mmHg"``."""
+    return f"{p_Pa / MMHG_PA:.1f} mmHg"
+
+
+def format_duration(t_s: float) -> str:
+    """Format a duration [s] in its natural unit: ``"45 s"``, ``"12 min"``, ``"11.5 h"``, ``"2.3 d"``.
+
+    Seconds below 2 min, minutes below 2 h, hours below 2 d, days beyond.
+    """
+    size = abs(t_s)
+    if not math.isfinite(size) or size < 2 * MINUTE_S:
+        return f"{_number(t_s)} s"
+    if size < 2 * HOUR_S:
+        return f"{_number(t_s / MINUTE_S)} min"
+    if size < 2 * DAY_S:
+        return f"{_number(t_s / HOUR_S)} h"
+    return f"{_number(t_s / DAY_S)} d"
+
+
+def format_mass_rate(kg_per_s: float) -> str:
+    """Format a mass flow [kg/s] per day: ``"1.40 kg/day"``, or ``"3.20 g/day"`` below 10 g/day."""
+    per_day = kg_per_s * DAY_S
+    if 0.0 < abs(per_day) < 0.01:
+        return f"{per_day * 1e3:.2f} g/day"
+    return f"{per_day:.2f} kg/day"
