@@ -12,47 +12,29 @@ Appendix B.8/B.9 ("Factors for units listed alphabetically / by kind of quantity
 from __future__ import annotations
 
 import math
+import numbers
 import re
 
 from cabinleak.errors import UnitError
 
 __all__ = [
-    "ATM_PA",
-    "DAY_S",
-    "HOUR_S",
-    "MMHG_PA",
-    "PSI_PA",
-    "format_duration",
-    "format_mass_rate",
-    "format_pressure",
-    "parse_quantity",
-]
+    "ATM_PA", "DAY_S", "HOUR_S", "MMHG_PA", "PSI_PA",
+    "format_duration", "format_mass_rate", "format_pressure", "parse_quantity",
+]  # fmt: skip
 
 # --- Conversion factors (NIST SP 811, 2008, Appendix B) -----------------------------------
-MMHG_PA: float = 133.322387415
-"""Conventional millimetre of mercury [Pa] (13.5951 g/cm³ x 1 mm x 9.80665 m/s², exact)."""
-TORR_PA: float = 101325.0 / 760.0
-"""Torr [Pa], defined as 1/760 standard atmosphere (exact)."""
-PSI_PA: float = 6894.757293168
-"""Pound-force per square inch [Pa] (0.45359237 kg x 9.80665 m/s² / 0.0254² m²)."""
-ATM_PA: float = 101325.0
-"""Standard atmosphere [Pa] (exact)."""
-INHG_PA: float = 3386.389
-"""Conventional inch of mercury [Pa] (NIST SP 811 B.9)."""
-INCH_M: float = 0.0254
-"""International inch [m] (exact)."""
-FOOT_M: float = 0.3048
-"""International foot [m] (exact)."""
-LB_KG: float = 0.45359237
-"""Avoirdupois pound [kg] (exact)."""
-MINUTE_S: float = 60.0
-"""Minute [s]."""
-HOUR_S: float = 3600.0
-"""Hour [s]."""
-DAY_S: float = 86400.0
-"""Day of 24 h [s]."""
-WEEK_S: float = 7 * DAY_S
-"""Week of 7 d [s]."""
+MMHG_PA: float = 133.322387415  # conventional mmHg [Pa]: 13.5951 g/cm³ x 1 mm x g_n, exact
+TORR_PA: float = 101325.0 / 760.0  # torr [Pa]: 1/760 standard atmosphere, exact
+PSI_PA: float = 6894.757293168  # lbf/in² [Pa]: 0.45359237 kg x 9.80665 m/s² / (0.0254 m)²
+ATM_PA: float = 101325.0  # standard atmosphere [Pa], exact
+INHG_PA: float = 3386.389  # conventional inch of mercury [Pa], NIST SP 811 B.9
+INCH_M: float = 0.0254  # international inch [m], exact
+FOOT_M: float = 0.3048  # international foot [m], exact
+LB_KG: float = 0.45359237  # avoirdupois pound [kg], exact
+MINUTE_S: float = 60.0  # minute [s]
+HOUR_S: float = 3600.0  # hour [s]
+DAY_S: float = 86400.0  # day of 24 h [s]
+WEEK_S: float = 7 * DAY_S  # week of 7 d [s]
 
 # Dimension name -> (SI unit, phrase used in messages, example quantity).
 _DIMENSIONS: dict[str, tuple[str, str, str]] = {
@@ -133,11 +115,12 @@ for _num, _dens in {
 
 # Spellings without an SI prefix may be written in any case ("PSI", "MMHG", "Hours").
 # Prefixed SI symbols (mm/Mm, mPa/MPa, ...) are case-sensitive: a wrong case is a 1e6 error.
+_PREFIXED = {"kPa", "MPa", "hPa", "cm2", "mm2", "cm3"}
 _CASE_FREE: dict[str, str] = {
     s.lower(): s
     for s in _UNITS
-    if len(s) > 2 and s[0].isalpha() and s not in {"kPa", "MPa", "hPa", "cm2", "mm2", "cm3"}
-    and not s.endswith(("²", "³")) and "/" not in s
+    if len(s) > 2 and s.isascii() and "/" not in s
+    if s not in _PREFIXED
 }
 _NUMBER = re.compile(
     r"\s*([+-]?(?:(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?))\s*(.*?)\s*$",
@@ -199,9 +182,10 @@ def parse_quantity(
     if default_unit is not None and (_lookup(default_unit) or ("",))[0] != dimension:
         raise ValueError(f"default_unit {default_unit!r} is not a unit of {dimension}")
     shown = str(text)
-    if isinstance(text, bool) or not isinstance(text, str | int | float):
-        raise UnitError(shown, f"expected text or a number, got {type(text).__name__}",
-                        _expected(dimension))
+    if isinstance(text, bool) or not isinstance(text, str | numbers.Real):
+        raise UnitError(
+            shown, f"expected text or a number, got {type(text).__name__}", _expected(dimension)
+        )
     if isinstance(text, str):
         match = _NUMBER.match(text)
         if match is None:
@@ -244,14 +228,23 @@ def _number(value: float) -> str:
 
 
 def format_pressure(p_Pa: float) -> str:
-    """Format a pressure [Pa] in mmHg with one decimal, e.g. ``"730.0 mmHg"``."""
+    """Format a pressure in mmHg with one decimal, e.g. ``"730.0 mmHg"``.
+
+    Parameters
+    ----------
+    p_Pa : float
+        Pressure [Pa].
+    """
     return f"{p_Pa / MMHG_PA:.1f} mmHg"
 
 
 def format_duration(t_s: float) -> str:
-    """Format a duration [s] in its natural unit: ``"45 s"``, ``"12 min"``, ``"11.5 h"``, ``"2.3 d"``.
+    """Format a duration in its natural unit: ``"45 s"``, ``"12 min"``, ``"11.5 h"``, ``"2.3 d"``.
 
-    Seconds below 2 min, minutes below 2 h, hours below 2 d, days beyond.
+    Parameters
+    ----------
+    t_s : float
+        Duration [s]; seconds below 2 min, minutes below 2 h, hours below 2 d, days beyond.
     """
     size = abs(t_s)
     if not math.isfinite(size) or size < 2 * MINUTE_S:
@@ -264,7 +257,13 @@ def format_duration(t_s: float) -> str:
 
 
 def format_mass_rate(kg_per_s: float) -> str:
-    """Format a mass flow [kg/s] per day: ``"1.40 kg/day"``, or ``"3.20 g/day"`` below 10 g/day."""
+    """Format a mass flow per day, e.g. ``"1.40 kg/day"`` (``"3.20 g/day"`` below 10 g/day).
+
+    Parameters
+    ----------
+    kg_per_s : float
+        Mass flow [kg/s].
+    """
     per_day = kg_per_s * DAY_S
     if 0.0 < abs(per_day) < 0.01:
         return f"{per_day * 1e3:.2f} g/day"

@@ -1,0 +1,370 @@
+"""A station compiled to arrays, and the right-hand side of its gas dynamics.
+
+State per scenario and module: gas mass M [kg], temperature T [K], and species mass
+fractions Y [-] over :data:`cabinleak.physics.gas.SPECIES`. Every link (open hatch,
+leak) carries a signed mass flow from its side *a* to its side *b*; vacuum is a
+ghost module with p = 0 at index ``n``. All arrays carry the batch on axis 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cabinleak.errors import ScenarioError
+from cabinleak.physics import flow, gas
+from cabinleak.physics.thermal import temperature_rate, wall_heat_flow
+from cabinleak.simulate.events import HatchEvent, Scenario, SupplyEvent
+from cabinleak.station import Leak, Station
+
+F = NDArray[np.float64]
+I = NDArray[np.intp]  # noqa: E741
+
+# Link laws. Orifice-type links (hatches and orifice leaks) share one vectorised law.
+ORIFICE, CRACK, POWER = 0, 1, 2
+
+# Event action kinds.
+_SET_LINK, _SET_SUPPLY = 0, 1
+
+
+@dataclass(frozen=True)
+class LinkSlot:
+    """One flow path of the compiled network, the same across the batch."""
+
+    name: str
+    kind: str  # "hatch" or "leak"
+    law: int
+    a: int
+    b: int  # module index, or n for vacuum
+
+
+@dataclass
+class Params:
+    """Per-scenario parameters [B, ...]; the ``enabled`` arrays change at events."""
+
+    link_cda: F  # [B, L] Cd·A for orifice links [m²]
+    link_conductance: F  # [B, L] crack conductance G [m³/(Pa·s)]
+    link_coefficient: F  # [B, L] power-law C
+    link_exponent: F  # [B, L] power-law n
+    link_enabled: F  # [B, L] 0 or 1
+    supply_enabled: F  # [B, S] 0 or 1
+    ev_time: F  # [B, E] event times, +inf padded
+    ev_kind: I  # [B, E]
+    ev_slot: I  # [B, E]
+    ev_value: F  # [B, E]
+
+    def take(self, idx: I) -> Params:
+        return Params(**{k: v[idx] for k, v in self.__dict__.items()})
+
+
+@dataclass(frozen=True)
+class Network:
+    """The static structure shared by a batch, plus its per-scenario :class:`Params`."""
+
+    station: Station
+    links: tuple[LinkSlot, ...]
+    volume_m3: F  # [n]
+    wall_temperature_K: F  # [n]
+    wall_conductance_W_per_K: F  # [n]
+    isothermal: NDArray[np.bool_]  # [n]
+    supply_module: I  # [S]
+    supply_y: F  # [S, 4]
+    supply_temperature_K: F  # [S]
+    supply_regulated: NDArray[np.bool_]  # [S]
+    supply_set_Pa: F  # [S]
+    supply_band_Pa: F  # [S]
+    supply_flow_kg_per_s: F  # [S] max flow (regulated) or rate (fixed)
+    crew_source_kg_per_s: F  # [n, 4] species sources (O2 negative, CO2 positive)
+    link_a: I  # [L]
+    link_b: I  # [L]
+    incidence: F  # [L, n+1]: +1 at a, -1 at b
+    onehot_a: F  # [L, n+1]
+    onehot_b: F  # [L, n+1]
+    linear_below_Pa: float
+
+    @property
+    def n(self) -> int:
+        return len(self.volume_m3)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.links)
+
+    def initial_state(self, batch: int) -> tuple[F, F, F]:
+        st = self.station
+        p0 = np.array([m.pressure_Pa for m in st.modules])
+        t0 = np.array([m.temperature_K for m in st.modules])
+        y0 = np.array([m.mass_fractions for m in st.modules])
+        r0 = y0 @ gas.R_SPECIES
+        m0 = p0 * self.volume_m3 / (r0 * t0)
+        return (np.tile(m0, (batch, 1)), np.tile(t0, (batch, 1)), np.tile(y0, (batch, 1, 1)))
+
+
+def compile_network(station: Station, scenarios: list[Scenario], *,
+                    linear_below_Pa: float = 1.0) -> tuple[Network, Params]:
+    """Compile a station and a batch of scenarios into arrays.
+
+    Leaks of the station apply to every scenario; each scenario adds its own. Leaks
+    that share a module, destination and law across scenarios share a link slot.
+    """
+    ids = {m.id: i for i, m in enumerate(station.modules)}
+    n = len(ids)
+    batch = len(scenarios)
+
+    def index(module: str | None, where: str) -> int:
+        if module is None:
+            return n
+        if module not in ids:
+            raise ScenarioError(f"{where}: module {module!r} is not in station "
+                                f"{station.name!r} (modules: {', '.join(ids)})")
+        return ids[module]
+
+    slots: list[LinkSlot] = []
+    slot_of: dict[tuple[object, ...], int] = {}
+    for h in station.hatches:
+        slot_of[("hatch", h.id)] = len(slots)
+        slots.append(LinkSlot(h.id, "hatch", ORIFICE, ids[h.a], ids[h.b]))
+    # leak slots: (law, a, b, occurrence) over station leaks and each scenario's leaks
+    per_scenario: list[list[tuple[int, Leak]]] = []
+    for s in scenarios:
+        seen: dict[tuple[object, ...], int] = {}
+        assigned = []
+        for lk in (*station.leaks, *s.leaks):
+            law = {"orifice": ORIFICE, "crack": CRACK, "power": POWER}[lk.law]
+            a = index(lk.module, f"leak {lk.id or lk.module!r}")
+            b = index(lk.to, f"leak {lk.id or lk.module!r}")
+            base = ("leak", law, a, b)
+            k = seen.get(base, 0)
+            seen[base] = k + 1
+            key = (*base, k)
+            if key not in slot_of:
+                slot_of[key] = len(slots)
+                to = "vacuum" if lk.to is None else lk.to
+                slots.append(LinkSlot(f"{lk.module}->{to}#{k}", "leak", law, a, b))
+            assigned.append((slot_of[key], lk))
+        per_scenario.append(assigned)
+
+    n_links = len(slots)
+    cda = np.zeros((batch, n_links))
+    cond = np.zeros((batch, n_links))
+    coef = np.zeros((batch, n_links))
+    expo = np.ones((batch, n_links))
+    enabled = np.zeros((batch, n_links))
+    hatch_ids = {h.id for h in station.hatches}
+    supply_ids = {s.id: i for i, s in enumerate(station.supplies)}
+    n_sup = len(supply_ids)
+    sup_enabled = np.zeros((batch, n_sup))
+    events: list[list[tuple[float, int, int, float]]] = []
+    for bi, s in enumerate(scenarios):
+        evs: list[tuple[float, int, int, float]] = []
+        for h in station.hatches:
+            j = slot_of[("hatch", h.id)]
+            cda[bi, j] = h.area_m2 * h.discharge_coefficient
+            enabled[bi, j] = 1.0 if h.open else 0.0
+        for j, lk in per_scenario[bi]:
+            t_up = station.modules[slots[j].a].temperature_K
+            if lk.law == "orifice":
+                cda[bi, j] += lk.cd_area_m2
+            elif lk.law == "crack":
+                cond[bi, j] += lk.crack_conductance_m3_per_Pa_s(t_up)
+            else:
+                coef[bi, j] += lk.coefficient
+                expo[bi, j] = lk.exponent
+            if lk.start_s > 0:
+                evs.append((lk.start_s, _SET_LINK, j, 1.0))
+            else:
+                enabled[bi, j] = 1.0
+        for si, sup in enumerate(station.supplies):
+            on = sup.on and sup.start_s <= 0 < sup.stop_s
+            sup_enabled[bi, si] = 1.0 if on else 0.0
+            if sup.on and sup.start_s > 0:
+                evs.append((sup.start_s, _SET_SUPPLY, si, 1.0))
+            if sup.on and np.isfinite(sup.stop_s) and sup.stop_s > 0:
+                evs.append((sup.stop_s, _SET_SUPPLY, si, 0.0))
+        for ev in s.events:
+            if ev.time_s < 0 or not np.isfinite(ev.time_s):
+                raise ScenarioError(f"event time must be a finite time >= 0, got {ev.time_s:g} s")
+            if isinstance(ev, HatchEvent):
+                if ev.hatch not in hatch_ids:
+                    raise ScenarioError(f"hatch {ev.hatch!r} is not in station {station.name!r} "
+                                        f"(hatches: {', '.join(sorted(hatch_ids))})")
+                evs.append((ev.time_s, _SET_LINK, slot_of[("hatch", ev.hatch)],
+                            1.0 if ev.open else 0.0))
+            elif isinstance(ev, SupplyEvent):
+                if ev.supply not in supply_ids:
+                    raise ScenarioError(f"supply {ev.supply!r} is not in station {station.name!r} "
+                                        f"(supplies: {', '.join(supply_ids) or 'none'})")
+                evs.append((ev.time_s, _SET_SUPPLY, supply_ids[ev.supply], 1.0 if ev.on else 0.0))
+        evs.sort(key=lambda e: e[0])
+        events.append(evs)
+    n_ev = max((len(e) for e in events), default=0) + 1
+    ev_time = np.full((batch, n_ev), np.inf)
+    ev_kind = np.zeros((batch, n_ev), dtype=np.intp)
+    ev_slot = np.zeros((batch, n_ev), dtype=np.intp)
+    ev_value = np.zeros((batch, n_ev))
+    for bi, evs in enumerate(events):
+        for k, (t, kind, slot, value) in enumerate(evs):
+            ev_time[bi, k], ev_kind[bi, k], ev_slot[bi, k], ev_value[bi, k] = t, kind, slot, value
+
+    link_a = np.array([s.a for s in slots], dtype=np.intp)
+    link_b = np.array([s.b for s in slots], dtype=np.intp)
+    onehot_a = np.zeros((n_links, n + 1))
+    onehot_b = np.zeros((n_links, n + 1))
+    onehot_a[np.arange(n_links), link_a] = 1.0
+    onehot_b[np.arange(n_links), link_b] = 1.0
+
+    crew = np.zeros((n, 4))
+    o2, co2 = gas.SPECIES.index("O2"), gas.SPECIES.index("CO2")
+    for c in station.crew:
+        crew[ids[c.module], o2] -= c.count * c.o2_kg_per_day_per_person / 86400.0
+        crew[ids[c.module], co2] += c.count * c.co2_kg_per_day_per_person / 86400.0
+
+    sup = station.supplies
+    net = Network(
+        station=station,
+        links=tuple(slots),
+        volume_m3=np.array([m.volume_m3 for m in station.modules]),
+        wall_temperature_K=np.array([m.temperature_K for m in station.modules]),
+        wall_conductance_W_per_K=np.array([m.wall_conductance_W_per_K for m in station.modules]),
+        isothermal=np.array([m.thermal == "isothermal" for m in station.modules]),
+        supply_module=np.array([ids[s.module] for s in sup], dtype=np.intp),
+        supply_y=np.array([s.mass_fractions for s in sup]).reshape(n_sup, 4),
+        supply_temperature_K=np.array([s.temperature_K for s in sup]),
+        supply_regulated=np.array([s.mode == "regulated" for s in sup], dtype=bool),
+        supply_set_Pa=np.array([s.set_pressure_Pa for s in sup]),
+        supply_band_Pa=np.array([s.band_Pa for s in sup]),
+        supply_flow_kg_per_s=np.array(
+            [s.max_flow_kg_per_s if s.mode == "regulated" else s.rate_kg_per_s for s in sup]),
+        crew_source_kg_per_s=crew,
+        link_a=link_a,
+        link_b=link_b,
+        incidence=onehot_a - onehot_b,
+        onehot_a=onehot_a,
+        onehot_b=onehot_b,
+        linear_below_Pa=linear_below_Pa,
+    )
+    params = Params(cda, cond, coef, expo, enabled, sup_enabled, ev_time, ev_kind, ev_slot,
+                    ev_value)
+    return net, params
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Time derivatives of the state, and the flows behind them."""
+
+    dM: F  # [B, n] kg/s
+    dT: F  # [B, n] K/s
+    dY: F  # [B, n, 4] 1/s
+    link_flow: F  # [B, L] kg/s, a → b
+    supply_flow: F  # [B, S] kg/s
+
+
+def pressure(net: Network, M: F, T: F, Y: F) -> F:
+    """Module pressures p = M R T / V [Pa], shape [B, n]."""
+    return np.asarray(M * (Y @ gas.R_SPECIES) * T / net.volume_m3)
+
+
+def rates(net: Network, par: Params, M: F, T: F, Y: F) -> Rates:
+    """Right-hand side of the network ODE for every scenario of the batch."""
+    batch, n = M.shape
+    r = Y @ gas.R_SPECIES  # [B, n]
+    cp_k = gas.species_cp(T)  # [B, n, 4]
+    cp = np.einsum("bnk,bnk->bn", Y, cp_k)
+    cv = cp - r
+    gam = cp / cv
+    p = M * r * T / net.volume_m3
+
+    # Extend with the vacuum ghost (p = 0; its T, R, γ are never used upstream).
+    def ext(x: F, fill: float) -> F:
+        return np.concatenate([x, np.full((batch, 1) + x.shape[2:], fill)], axis=1)
+
+    pe, te, re, ge = ext(p, 0.0), ext(T, 1.0), ext(r, 1.0), ext(gam, 1.4)
+    ye = ext(Y, 0.0)
+    a, b = net.link_a, net.link_b
+    pa, pb = pe[:, a], pe[:, b]
+    mdot = np.zeros((batch, net.n_links))
+    laws = np.array([s.law for s in net.links], dtype=np.intp)
+    if (laws == ORIFICE).any():
+        j = np.flatnonzero(laws == ORIFICE)
+        mdot[:, j] = flow.orifice_flow(
+            par.link_cda[:, j], pa[:, j], te[:, a[j]], re[:, a[j]], ge[:, a[j]],
+            pb[:, j], te[:, b[j]], re[:, b[j]], ge[:, b[j]], linear_below_Pa=net.linear_below_Pa)
+    if (laws == CRACK).any():
+        j = np.flatnonzero(laws == CRACK)
+        mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], te[:, a[j]],
+                                     re[:, a[j]], pb[:, j], te[:, b[j]], re[:, b[j]])
+    if (laws == POWER).any():
+        j = np.flatnonzero(laws == POWER)
+        mdot[:, j] = flow.power_law_flow(par.link_coefficient[:, j], par.link_exponent[:, j],
+                                         pa[:, j], pb[:, j])
+    mdot *= par.link_enabled
+
+    fwd = mdot >= 0.0
+    up_y = np.where(fwd[..., None], ye[:, a], ye[:, b])  # [B, L, 4]
+    dM = -(mdot @ net.incidence)[:, :n]
+    dm_k = -np.einsum("bl,blk,lj->bjk", mdot, up_y, net.incidence)[:, :n]
+
+    # supplies
+    s_flow = np.zeros((batch, len(net.supply_module)))
+    if s_flow.shape[1]:
+        ps = p[:, net.supply_module]
+        frac = np.where(net.supply_regulated,
+                        np.clip((net.supply_set_Pa - ps) / net.supply_band_Pa, 0.0, 1.0), 1.0)
+        s_flow = frac * net.supply_flow_kg_per_s * par.supply_enabled
+        onehot = np.zeros((len(net.supply_module), n))
+        onehot[np.arange(len(net.supply_module)), net.supply_module] = 1.0
+        dM += s_flow @ onehot
+        dm_k += np.einsum("bs,sk,sj->bjk", s_flow, net.supply_y, onehot)
+
+    # crew: O2 use fades out as O2 runs out, so a sealed module never goes negative
+    o2 = gas.SPECIES.index("O2")
+    crew = np.broadcast_to(net.crew_source_kg_per_s, (batch, n, 4)).copy()
+    crew[:, :, o2] *= Y[:, :, o2] / (Y[:, :, o2] + 1e-4)
+    dM += crew.sum(axis=2)
+    dm_k += crew
+    dY = (dm_k - Y * dM[..., None]) / M[..., None]
+
+    dT = np.zeros_like(T)
+    if not net.isothermal.all():
+        h_k = gas.species_enthalpy(te)  # [B, n+1, 4]
+        u_k = h_k - gas.R_SPECIES * te[..., None]
+        up_t_idx = np.where(fwd, a, b)
+        rcv = np.where(fwd, b, a)
+        bidx = np.arange(batch)[:, None]
+        h_up = np.einsum("blk,blk->bl", up_y, h_k[bidx, up_t_idx])
+        u_rcv = np.einsum("blk,blk->bl", up_y, u_k[bidx, rcv])
+        amd = np.abs(mdot)
+        e_in = (amd * (h_up - u_rcv) * fwd) @ net.onehot_b + (amd * (h_up - u_rcv) * ~fwd) @ net.onehot_a
+        out = (amd * fwd) @ net.onehot_a + (amd * ~fwd) @ net.onehot_b
+        e_in = e_in[:, :n]
+        out = out[:, :n]
+        if s_flow.shape[1]:
+            hs = np.sum(net.supply_y * gas.species_enthalpy(net.supply_temperature_K), axis=1)
+            us = np.einsum("sk,bsk->bs", net.supply_y, u_k[:, net.supply_module])
+            e_in += (s_flow * (hs - us)) @ onehot
+        e_in += np.sum(crew * gas.R_SPECIES, axis=2) * T
+        q = wall_heat_flow(net.wall_conductance_W_per_K, net.wall_temperature_K, T)
+        dT = temperature_rate(M, cv, e_in, out, r, T, q)
+        dT = np.where(net.isothermal, 0.0, dT)
+    return Rates(dM, dT, dY, mdot, s_flow)
+
+
+def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
+    """Apply every pending event at or before ``t`` for the given rows (in place)."""
+    while True:
+        pending = par.ev_time[rows, ptr[rows]] <= t[rows]
+        if not pending.any():
+            return
+        r = rows[pending]
+        k = ptr[r]
+        kind, slot, value = par.ev_kind[r, k], par.ev_slot[r, k], par.ev_value[r, k]
+        link = kind == _SET_LINK
+        par.link_enabled[r[link], slot[link]] = value[link]
+        par.supply_enabled[r[~link], slot[~link]] = value[~link]
+        ptr[r] += 1
+
+
+def with_params(par: Params, **changes: F) -> Params:
+    return replace(par, **changes)
