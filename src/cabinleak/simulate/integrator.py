@@ -35,7 +35,6 @@ class Tolerances:
     rtol: float = 1e-5
     atol_mass_fraction_of_initial: float = 1e-9
     atol_pressure_Pa: float = 1e-3
-    atol_y: float = 1e-8
     first_step_s: float = 0.01
     max_steps: int = 20_000
 
@@ -224,23 +223,22 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
         m1s = np.where(ok1[:, None], m1, m0)
         t1s = np.where(ok1[:, None], t1, t0)
         dm1, dp1, r1 = state_rates(net, p, m1s, t1s, y1)
-        k2m, k2t, k2y = stage(dm1 - 2 * k1m, dp1 - 2 * k1t, r1.dY - 2 * k1y)
+        k2m, k2t, _ = stage(dm1 - 2 * k1m, dp1 - 2 * k1t, k1y[:, :, :0])
         mn = m0 + hc * (1.5 * k1m + 0.5 * k2m)
         tn = t0 + hc * (1.5 * k1t + 0.5 * k2t)
-        yn = y0 + hc[..., None] * (1.5 * k1y + 0.5 * k2y)
+        # Mass fractions take one linearly implicit Euler step with the flows frozen
+        # at the start (first order, unconditionally stable, positivity-friendly):
+        # composition changes over hours to days, and carrying it through the W-method
+        # stages let noise in the stiff hatch flows dictate the step size.
+        yn = y0 + hc[..., None] * k1y
         # The raw estimate y_new − (y + h·k1) does not vanish on stiff, slaved modes
         # (the embedded method is not L-stable); filtering it through W⁻¹ does
         # (Shampine 1982, ACM TOMS 8:93; Hairer & Wanner, Solving ODEs II, IV.8).
-        ekm, ekt, ey = stage(0.5 * hc * (k1m + k2m), 0.5 * hc * (k1t + k2t),
-                             0.5 * hc[..., None] * (k1y + k2y))
-        em, et = ekm, ekt
+        em, et, _ = stage(0.5 * hc * (k1m + k2m), 0.5 * hc * (k1t + k2t), k1y[:, :, :0])
         scale_m = tol.rtol * np.maximum(np.abs(m0), np.abs(mn)) + atol_M[act]
         scale_t = tol.rtol * np.maximum(t0, np.abs(tn)) + tol.atol_pressure_Pa
-        err = np.maximum.reduce([
-            np.max(np.abs(em) / scale_m, axis=1),
-            np.max(np.abs(et) / scale_t, axis=1),
-            np.max(np.abs(ey) / (tol.rtol + tol.atol_y), axis=(1, 2)),
-        ])
+        err = np.maximum(np.max(np.abs(em) / scale_m, axis=1),
+                         np.max(np.abs(et) / scale_t, axis=1))
         good = (ok1 & (mn > 0).all(axis=1) & (tn > 0).all(axis=1)
                 & np.isfinite(err) & np.isfinite(mn).all(axis=1))
         accept = good & (err <= 1.0)
