@@ -2,9 +2,9 @@
 
 >>> from cabinleak.station import load_station
 >>> from cabinleak.simulate import simulate
->>> res = simulate(load_station("test-chamber"), 3600.0, n_out=3)
+>>> res = simulate(load_station("test-chamber"), 3600.0, n_out=3)  # τ ≈ 6400 s
 >>> [round(float(p)) for p in res.pressure("chamber")]
-[101325, 92001, 83536]
+[101325, 76412, 57624]
 """
 
 from __future__ import annotations

@@ -22,7 +22,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.physics import gas
-from cabinleak.simulate.network import Network, Params, Rates, apply_events, rates
+from cabinleak.simulate.network import (
+    Network,
+    Params,
+    Rates,
+    apply_events,
+    extend_vacuum,
+    flows_between,
+    rates,
+    supply_flows,
+)
 
 F = NDArray[np.float64]
 GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
@@ -80,7 +89,7 @@ def state_rates(net: Network, par: Params, M: F, P: F, Y: F) -> tuple[F, F, Rate
     kelvins of error in a day for an adiabatic module behind an open hatch).
     """
     T = temperature(net, M, P, Y)
-    r = rates(net, par, M, T, Y)
+    r = rates(net, par, M, T, Y, P)
     R = Y @ gas.R_SPECIES
     dR = r.dY @ gas.R_SPECIES
     v = net.volume_m3
@@ -129,6 +138,38 @@ class _Jacobian:
         return J
 
 
+def isothermal_jacobian(net: Network, par: Params, M: F, T: F, Y: F) -> F:
+    """∂(dM/dt)/∂P for a network of isothermal modules, from per-link flow derivatives.
+
+    Each link flow depends on the two pressures it joins, so its two partial
+    derivatives (central differences on the flow law alone) and the network's
+    incidence give the whole Jacobian, at the cost of four flow evaluations.
+    """
+    n = net.n
+    r = Y @ gas.R_SPECIES
+    cp = (Y * gas.species_cp(T)).sum(axis=2)
+    gam = cp / (cp - r)
+    dp_dm = r * T / net.volume_m3
+    pe, te, re, ge, _ = extend_vacuum(M * dp_dm, T, r, gam, Y)
+    a, b = net.link_a, net.link_b
+    pa, pb = pe[:, a], pe[:, b]
+    args = (te[:, a], te[:, b], re[:, a], re[:, b], ge[:, a], ge[:, b])
+    da = 1e-7 * pa + 1e-6
+    db = 1e-7 * pb + 1e-6
+    dfa = (flows_between(net, par, pa + da, pb, *args)
+           - flows_between(net, par, pa - da, pb, *args)) / (2 * da)
+    dfb = (flows_between(net, par, pa, pb + db, *args)
+           - flows_between(net, par, pa, pb - db, *args)) / (2 * db)
+    g = dfa[..., None] * net.onehot_a + dfb[..., None] * net.onehot_b  # [B, L, n+1]
+    J = -(net.incidence.T @ g)[:, :n, :n]
+    if len(net.supply_module):
+        ps = pe[:, net.supply_module]
+        dp = 1e-7 * ps + 1e-6
+        ds = (supply_flows(net, par, ps + dp) - supply_flows(net, par, ps - dp)) / (2 * dp)
+        J += np.einsum("bs,sj,si->bij", ds, net.supply_onehot, net.supply_onehot)
+    return np.asarray(J)
+
+
 def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F) -> F:
     """∂(dY/dt)/∂Y with flows frozen: inflow from upstream modules, dilution on the diagonal."""
     batch, n = M.shape
@@ -149,6 +190,96 @@ def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F) -> F:
 
 
 ProgressCallback = Callable[[float], None]
+
+
+def _molar_mass(Y: F) -> F:
+    """Mixture molar mass [kg/mol] from mass fractions [..., 4]."""
+    return np.asarray(1.0 / (Y / gas.MOLAR_MASS).sum(axis=-1))
+
+
+def _step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol: Tolerances,
+                     atol_m: F) -> tuple[F, F, F, F, F]:
+    """One ROS2 step of an all-isothermal network in moles N (p = N·R_u·T/V, linear).
+
+    Moles, not mass, are the stiff state: crew and supplies change the composition,
+    and with it p at fixed mass; in moles their effect on p is a plain source term
+    the implicit stage sees, instead of a jump the hatches must absorb afterwards.
+    """
+    n = net.n
+    t_wall = np.broadcast_to(net.wall_temperature_K, m0.shape)
+    d = gas.R_UNIVERSAL * t_wall / net.volume_m3  # ∂p/∂N
+    w0 = _molar_mass(y0)
+    n0 = m0 / w0
+
+    def f(nn: F, y: F) -> tuple[F, Rates]:
+        mm = nn * _molar_mass(y)
+        r = rates(net, par, mm, t_wall, y, nn * d)
+        dm_k = y * r.dM[..., None] + mm[..., None] * r.dY
+        return np.asarray((dm_k / gas.MOLAR_MASS).sum(axis=2)), r
+
+    f0, r0 = f(n0, y0)
+    gh = (GAMMA * hh)[:, None, None]
+    A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow)
+    inv_a = np.linalg.inv(np.eye(n) - gh * A)
+    Jf = isothermal_jacobian(net, par, m0, t_wall, y0)  # ∂ṁ/∂p
+    inv_w = np.linalg.inv(np.eye(n) - gh * (Jf / w0[:, :, None]) * d[:, None, :])
+    k1y = np.einsum("bij,bjk->bik", inv_a, r0.dY)
+    k1 = np.einsum("bij,bj->bi", inv_w, f0)
+    hc = hh[:, None]
+    n1 = n0 + hc * k1
+    y1 = y0 + hc[..., None] * k1y
+    ok1 = (n1 > 0).all(axis=1)
+    f1, _ = f(np.where(ok1[:, None], n1, n0), y1)
+    k2 = np.einsum("bij,bj->bi", inv_w, f1 - 2 * k1)
+    nn = n0 + hc * (1.5 * k1 + 0.5 * k2)
+    yn = y0 + hc[..., None] * k1y
+    # error estimate filtered through W⁻¹ (Shampine 1982, ACM TOMS 8:93)
+    en = np.einsum("bij,bj->bi", inv_w, 0.5 * hc * (k1 + k2))
+    scale = tol.rtol * np.maximum(n0, np.abs(nn)) + atol_m / w0
+    err = np.max(np.abs(en) / scale, axis=1)
+    yc = np.clip(yn, 1e-300, None)
+    yc = yc / yc.sum(axis=2, keepdims=True)
+    mn = nn * _molar_mass(yc)
+    return mn, nn * d, yn, err, ok1
+
+
+def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F, hh: F,
+                  tol: Tolerances, atol_m: F) -> tuple[F, F, F, F, F]:
+    """One ROS2 step in (M, P, Y) for networks with adiabatic or wall-exchange modules."""
+    n = net.n
+    dm0, dp0, r0 = state_rates(net, par, m0, t0, y0)
+    gh = (GAMMA * hh)[:, None, None]
+    A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow)
+    inv_a = np.linalg.inv(np.eye(n) - gh * A)
+    J = jac(par, m0, t0, y0)
+    inv_w = np.linalg.inv(np.eye(2 * n) - gh * J)
+
+    def solve(fm: F, fp: F) -> tuple[F, F]:
+        k = np.einsum("bij,bj->bi", inv_w, np.concatenate([fm, fp], axis=1))
+        return k[:, :n], k[:, n:]
+
+    k1y = np.einsum("bij,bjk->bik", inv_a, r0.dY)
+    k1m, k1t = solve(dm0, dp0)
+    hc = hh[:, None]
+    m1, t1, y1 = m0 + hc * k1m, t0 + hc * k1t, y0 + hc[..., None] * k1y
+    ok1 = (m1 > 0).all(axis=1) & (t1 > 0).all(axis=1)
+    dm1, dp1, _ = state_rates(net, par, np.where(ok1[:, None], m1, m0),
+                              np.where(ok1[:, None], t1, t0), y1)
+    k2m, k2t = solve(dm1 - 2 * k1m, dp1 - 2 * k1t)
+    mn = m0 + hc * (1.5 * k1m + 0.5 * k2m)
+    tn = t0 + hc * (1.5 * k1t + 0.5 * k2t)
+    # Mass fractions take one linearly implicit Euler step with the flows frozen at
+    # the start (first order, stable): composition changes over hours to days, and
+    # carrying it through the stages let noise in stiff hatch flows set the step.
+    yn = y0 + hc[..., None] * k1y
+    # The raw estimate y_new − (y + h·k1) does not vanish on stiff, slaved modes (the
+    # embedded method is not L-stable); filtering it through W⁻¹ does (Shampine 1982,
+    # ACM TOMS 8:93; Hairer & Wanner, Solving ODEs II, IV.8).
+    em, et = solve(0.5 * hc * (k1m + k2m), 0.5 * hc * (k1t + k2t))
+    scale_m = tol.rtol * np.maximum(np.abs(m0), np.abs(mn)) + atol_m
+    scale_t = tol.rtol * np.maximum(t0, np.abs(tn)) + tol.atol_pressure_Pa
+    err = np.maximum(np.max(np.abs(em) / scale_m, axis=1), np.max(np.abs(et) / scale_t, axis=1))
+    return mn, tn, yn, err, ok1
 
 
 def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
@@ -198,47 +329,10 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
         lands = hh >= remaining * (1.0 - 1e-12)
         hh = np.where(lands, remaining, hh)
 
-        dm0, dp0, r0 = state_rates(net, p, m0, t0, y0)
-        J = jac(p, m0, t0, y0)
-        A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow)
-        size = J.shape[1]
-        eye_j = np.eye(size)
-        eye_a = np.eye(n)
-        gh = (GAMMA * hh)[:, None, None]
-        inv_w = np.linalg.inv(eye_j - gh * J)
-        inv_a = np.linalg.inv(eye_a - gh * A)
-
-        def stage(fm: F, ft: F, fy: F) -> tuple[F, F, F]:
-            rhs = np.concatenate([fm, ft], axis=1) if size > n else fm
-            k = np.einsum("bij,bj->bi", inv_w, rhs)
-            km = k[:, :n]
-            kt = k[:, n:] if size > n else np.zeros_like(ft)
-            ky = np.einsum("bij,bjk->bik", inv_a, fy)
-            return km, kt, ky
-
-        k1m, k1t, k1y = stage(dm0, dp0, r0.dY)
-        hc = hh[:, None]
-        m1, t1, y1 = m0 + hc * k1m, t0 + hc * k1t, y0 + hc[..., None] * k1y
-        ok1 = (m1 > 0).all(axis=1) & (t1 > 0).all(axis=1)
-        m1s = np.where(ok1[:, None], m1, m0)
-        t1s = np.where(ok1[:, None], t1, t0)
-        dm1, dp1, r1 = state_rates(net, p, m1s, t1s, y1)
-        k2m, k2t, _ = stage(dm1 - 2 * k1m, dp1 - 2 * k1t, k1y[:, :, :0])
-        mn = m0 + hc * (1.5 * k1m + 0.5 * k2m)
-        tn = t0 + hc * (1.5 * k1t + 0.5 * k2t)
-        # Mass fractions take one linearly implicit Euler step with the flows frozen
-        # at the start (first order, unconditionally stable, positivity-friendly):
-        # composition changes over hours to days, and carrying it through the W-method
-        # stages let noise in the stiff hatch flows dictate the step size.
-        yn = y0 + hc[..., None] * k1y
-        # The raw estimate y_new − (y + h·k1) does not vanish on stiff, slaved modes
-        # (the embedded method is not L-stable); filtering it through W⁻¹ does
-        # (Shampine 1982, ACM TOMS 8:93; Hairer & Wanner, Solving ODEs II, IV.8).
-        em, et, _ = stage(0.5 * hc * (k1m + k2m), 0.5 * hc * (k1t + k2t), k1y[:, :, :0])
-        scale_m = tol.rtol * np.maximum(np.abs(m0), np.abs(mn)) + atol_M[act]
-        scale_t = tol.rtol * np.maximum(t0, np.abs(tn)) + tol.atol_pressure_Pa
-        err = np.maximum(np.max(np.abs(em) / scale_m, axis=1),
-                         np.max(np.abs(et) / scale_t, axis=1))
+        if jac.with_temperature:
+            mn, tn, yn, err, ok1 = _step_general(net, p, jac, m0, t0, y0, hh, tol, atol_M[act])
+        else:
+            mn, tn, yn, err, ok1 = _step_isothermal(net, p, m0, t0, y0, hh, tol, atol_M[act])
         good = (ok1 & (mn > 0).all(axis=1) & (tn > 0).all(axis=1)
                 & np.isfinite(err) & np.isfinite(mn).all(axis=1))
         accept = good & (err <= 1.0)
@@ -252,9 +346,6 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
             T[acc] = tn[accept]
             yn_acc = np.clip(yn[accept], 0.0, None)
             Y[acc] = yn_acc / yn_acc.sum(axis=2, keepdims=True)
-            # isothermal modules: pressure follows mass exactly (no drift between them)
-            T_wall_p = M[acc] * (Y[acc] @ gas.R_SPECIES) * net.wall_temperature_K / net.volume_m3
-            T[acc] = np.where(net.isothermal, T_wall_p, T[acc])
             landed = accept & lands
             t[acc] = np.where(landed[accept], next_stop[accept], t[acc] + hh[accept])
             rows = act[landed]

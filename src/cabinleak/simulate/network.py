@@ -9,6 +9,7 @@ ghost module with p = 0 at index ``n``. All arrays carry the batch on axis 0.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,6 +84,24 @@ class Network:
     onehot_a: F  # [L, n+1]
     onehot_b: F  # [L, n+1]
     linear_below_Pa: float
+
+    @cached_property
+    def orifice_links(self) -> I:
+        return np.flatnonzero([s.law == ORIFICE for s in self.links])
+
+    @cached_property
+    def crack_links(self) -> I:
+        return np.flatnonzero([s.law == CRACK for s in self.links])
+
+    @cached_property
+    def power_links(self) -> I:
+        return np.flatnonzero([s.law == POWER for s in self.links])
+
+    @cached_property
+    def supply_onehot(self) -> F:
+        out = np.zeros((len(self.supply_module), self.n))
+        out[np.arange(len(self.supply_module)), self.supply_module] = 1.0
+        return out
 
     @property
     def n(self) -> int:
@@ -266,57 +285,74 @@ def pressure(net: Network, M: F, T: F, Y: F) -> F:
     return np.asarray(M * (Y @ gas.R_SPECIES) * T / net.volume_m3)
 
 
-def rates(net: Network, par: Params, M: F, T: F, Y: F) -> Rates:
-    """Right-hand side of the network ODE for every scenario of the batch."""
+def extend_vacuum(p: F, T: F, r: F, gam: F, Y: F) -> tuple[F, F, F, F, F]:
+    """Append the vacuum ghost module (p = 0; its T, R, γ are never used upstream)."""
+    batch = p.shape[0]
+
+    def ext(x: F, fill: float) -> F:
+        return np.concatenate([x, np.full((batch, 1, *x.shape[2:]), fill)], axis=1)
+
+    return ext(p, 0.0), ext(T, 1.0), ext(r, 1.0), ext(gam, 1.4), ext(Y, 0.0)
+
+
+def link_flows(net: Network, par: Params, pe: F, te: F, re: F, ge: F) -> F:
+    """Signed mass flow a → b of every link [B, L] for extended states (see extend_vacuum)."""
+    a, b = net.link_a, net.link_b
+    return flows_between(net, par, pe[:, a], pe[:, b], te[:, a], te[:, b], re[:, a], re[:, b],
+                         ge[:, a], ge[:, b])
+
+
+def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, rb: F,
+                  ga: F, gb: F) -> F:
+    """Signed link flows [B, L] from per-link states on sides a and b."""
+    mdot = np.zeros(pa.shape)
+    if net.orifice_links.size:
+        j = net.orifice_links
+        mdot[:, j] = flow.orifice_flow(par.link_cda[:, j], pa[:, j], ta[:, j], ra[:, j], ga[:, j],
+                                       pb[:, j], tb[:, j], rb[:, j], gb[:, j],
+                                       linear_below_Pa=net.linear_below_Pa)
+    if net.crack_links.size:
+        j = net.crack_links
+        mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], ta[:, j], ra[:, j],
+                                     pb[:, j], tb[:, j], rb[:, j])
+    if net.power_links.size:
+        j = net.power_links
+        mdot[:, j] = flow.power_law_flow(par.link_coefficient[:, j], par.link_exponent[:, j],
+                                         pa[:, j], pb[:, j])
+    return np.asarray(mdot * par.link_enabled)
+
+
+def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Rates:
+    """Right-hand side of the network ODE for every scenario of the batch.
+
+    ``P`` [Pa], when given, is the pressure that drives the flows (the integrator's
+    pressure state); by default p = M·R·T/V.
+    """
     batch, n = M.shape
     r = Y @ gas.R_SPECIES  # [B, n]
     cp_k = gas.species_cp(T)  # [B, n, 4]
-    cp = np.einsum("bnk,bnk->bn", Y, cp_k)
+    cp = (Y * cp_k).sum(axis=2)
     cv = cp - r
     gam = cp / cv
-    p = M * r * T / net.volume_m3
+    p = M * r * T / net.volume_m3 if P is None else P
 
-    # Extend with the vacuum ghost (p = 0; its T, R, γ are never used upstream).
-    def ext(x: F, fill: float) -> F:
-        return np.concatenate([x, np.full((batch, 1) + x.shape[2:], fill)], axis=1)
-
-    pe, te, re, ge = ext(p, 0.0), ext(T, 1.0), ext(r, 1.0), ext(gam, 1.4)
-    ye = ext(Y, 0.0)
+    pe, te, re, ge, ye = extend_vacuum(p, T, r, gam, Y)
+    mdot = link_flows(net, par, pe, te, re, ge)
     a, b = net.link_a, net.link_b
-    pa, pb = pe[:, a], pe[:, b]
-    mdot = np.zeros((batch, net.n_links))
-    laws = np.array([s.law for s in net.links], dtype=np.intp)
-    if (laws == ORIFICE).any():
-        j = np.flatnonzero(laws == ORIFICE)
-        mdot[:, j] = flow.orifice_flow(
-            par.link_cda[:, j], pa[:, j], te[:, a[j]], re[:, a[j]], ge[:, a[j]],
-            pb[:, j], te[:, b[j]], re[:, b[j]], ge[:, b[j]], linear_below_Pa=net.linear_below_Pa)
-    if (laws == CRACK).any():
-        j = np.flatnonzero(laws == CRACK)
-        mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], te[:, a[j]],
-                                     re[:, a[j]], pb[:, j], te[:, b[j]], re[:, b[j]])
-    if (laws == POWER).any():
-        j = np.flatnonzero(laws == POWER)
-        mdot[:, j] = flow.power_law_flow(par.link_coefficient[:, j], par.link_exponent[:, j],
-                                         pa[:, j], pb[:, j])
-    mdot *= par.link_enabled
 
     fwd = mdot >= 0.0
     up_y = np.where(fwd[..., None], ye[:, a], ye[:, b])  # [B, L, 4]
     dM = -(mdot @ net.incidence)[:, :n]
-    dm_k = -np.einsum("bl,blk,lj->bjk", mdot, up_y, net.incidence)[:, :n]
+    dm_k = -np.swapaxes(np.swapaxes(mdot[..., None] * up_y, 1, 2) @ net.incidence, 1, 2)[:, :n]
 
     # supplies
     s_flow = np.zeros((batch, len(net.supply_module)))
     if s_flow.shape[1]:
         ps = p[:, net.supply_module]
-        frac = np.where(net.supply_regulated,
-                        np.clip((net.supply_set_Pa - ps) / net.supply_band_Pa, 0.0, 1.0), 1.0)
-        s_flow = frac * net.supply_flow_kg_per_s * par.supply_enabled
-        onehot = np.zeros((len(net.supply_module), n))
-        onehot[np.arange(len(net.supply_module)), net.supply_module] = 1.0
+        s_flow = supply_flows(net, par, ps)
+        onehot = net.supply_onehot
         dM += s_flow @ onehot
-        dm_k += np.einsum("bs,sk,sj->bjk", s_flow, net.supply_y, onehot)
+        dm_k += onehot.T @ (s_flow[..., None] * net.supply_y)
 
     # crew: O2 use fades out as O2 runs out, so a sealed module never goes negative
     o2 = gas.SPECIES.index("O2")
@@ -349,6 +385,13 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F) -> Rates:
         dT = temperature_rate(M, cv, e_in, out, r, T, q)
         dT = np.where(net.isothermal, 0.0, dT)
     return Rates(dM, dT, dY, mdot, s_flow)
+
+
+def supply_flows(net: Network, par: Params, p_supplied: F) -> F:
+    """Supply flows [B, S] at the pressures of the supplied modules [Pa]."""
+    frac = np.where(net.supply_regulated,
+                    np.clip((net.supply_set_Pa - p_supplied) / net.supply_band_Pa, 0.0, 1.0), 1.0)
+    return np.asarray(frac * net.supply_flow_kg_per_s * par.supply_enabled)
 
 
 def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
