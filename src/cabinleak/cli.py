@@ -1,0 +1,285 @@
+"""The ``cabinleak`` command line.
+
+Every error caused by input (files, units, names, numbers) ends in one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cabinleak import __version__
+from cabinleak.errors import CabinleakError, ScenarioError
+from cabinleak.physics import gas
+from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
+from cabinleak.simulate import HatchEvent, SimulationResult, simulate
+from cabinleak.station import Leak, Station, bundled_stations, load_station
+
+EXAMPLES = """\
+examples:
+  cabinleak stations
+  cabinleak simulate test-chamber --duration 2h --floor 0.7atm
+  cabinleak simulate iss --leak soyuz-om:2mm:0.6 --duration 36h --floor 490mmHg --plot p.png
+  cabinleak simulate iss --leak prk:1mm --close zvezda-prk@2h --duration 1d --out run.csv
+  cabinleak simulate iss --remove soyuz --remove progress --leak destiny:3mm --duration 7d --json
+  cabinleak demo --plot demo.png
+"""
+
+
+class _Progress:
+    """A one-line progress bar on stderr, shown only on a terminal."""
+
+    def __init__(self, enabled: bool, label: str) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.label = label
+        self.last = -1
+
+    def __call__(self, fraction: float) -> None:
+        if not self.enabled:
+            return
+        pct = int(100 * min(max(fraction, 0.0), 1.0))
+        if pct != self.last:
+            self.last = pct
+            bar = "#" * (pct // 4)
+            sys.stderr.write(f"\r{self.label} [{bar:<25}] {pct:3d}%")
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * (len(self.label) + 34) + "\r")
+            sys.stderr.flush()
+
+
+def _parse_leak(text: str, station: Station) -> Leak:
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0]:
+        raise ScenarioError(f"--leak {text!r}: expected MODULE:DIAMETER[:CD], e.g. soyuz-om:2mm:0.6")
+    station.module(parts[0])
+    diameter = parse_quantity(parts[1], "length", default_unit="mm")
+    if diameter <= 0:
+        raise ScenarioError(f"--leak {text!r}: diameter must be > 0")
+    cd = 0.6
+    if len(parts) == 3:
+        try:
+            cd = float(parts[2])
+        except ValueError:
+            raise ScenarioError(f"--leak {text!r}: discharge coefficient {parts[2]!r} is not a "
+                                "number (expected 0 < Cd <= 1)") from None
+        if not 0 < cd <= 1:
+            raise ScenarioError(f"--leak {text!r}: discharge coefficient must be in (0, 1], "
+                                f"got {cd:g}")
+    return Leak(module=parts[0], diameter_m=diameter, discharge_coefficient=cd,
+                id=f"cli-leak-{parts[0]}")
+
+
+def _parse_hatch_event(text: str, station: Station, is_open: bool) -> HatchEvent:
+    flag = "--open" if is_open else "--close"
+    if "@" not in text:
+        raise ScenarioError(f"{flag} {text!r}: expected HATCH@TIME, e.g. zvezda-prk@2h")
+    hatch, when = text.split("@", 1)
+    station.hatch(hatch)
+    t = parse_quantity(when, "time", default_unit="s")
+    if t < 0:
+        raise ScenarioError(f"{flag} {text!r}: time must be >= 0")
+    return HatchEvent(time_s=t, hatch=hatch, open=is_open)
+
+
+def _duration(text: str) -> float:
+    t = parse_quantity(text, "time", default_unit="s")
+    if not t > 0:
+        raise ScenarioError(f"--duration {text!r}: must be > 0")
+    return t
+
+
+def write_table(result: SimulationResult, path: Path) -> None:
+    """Pressure, temperature and ppO2 of every module at every output time (CSV or Parquet)."""
+    cols: dict[str, Any] = {"time_s": result.time_s}
+    o2 = result.partial_pressure_Pa("O2")
+    for i, mid in enumerate(result.module_ids):
+        cols[f"{mid}_pressure_Pa"] = result.pressure_Pa[:, i]
+        cols[f"{mid}_T_K"] = result.temperature_K[:, i]
+        cols[f"{mid}_ppO2_Pa"] = o2[:, i]
+    cols["vented_kg_per_s"] = result.vented_kg_per_s
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.table(cols), path)
+    elif suffix == ".csv":
+        names = list(cols)
+        data = np.column_stack([cols[k] for k in names])
+        np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.10g")
+    else:
+        raise ScenarioError(f"--out {path}: unknown format {suffix!r} (expected .csv or .parquet)")
+
+
+def _summary(result: SimulationResult, floor_Pa: float | None) -> str:
+    lines = [str(result)]
+    if floor_Pa is not None:
+        ttf = result.time_to_floor_s(floor_Pa)
+        when = "not reached" if ttf is None else f"after {format_duration(ttf)}"
+        lines.append(f"floor {format_pressure(floor_Pa)}: {when} "
+                     f"(within the {format_duration(float(result.time_s[-1]))} simulated)")
+    lines.append("")
+    lines.append(f"{'module':<14}{'volume m³':>10}{'p start mmHg':>14}{'p end mmHg':>12}"
+                 f"{'T end K':>9}{'ppO2 end mmHg':>15}")
+    o2 = result.partial_pressure_Pa("O2")
+    for i, mid in enumerate(result.module_ids):
+        lines.append(f"{mid:<14}{result.volume_m3[i]:>10.2f}"
+                     f"{result.pressure_Pa[0, i] / MMHG_PA:>14.2f}"
+                     f"{result.pressure_Pa[-1, i] / MMHG_PA:>12.2f}"
+                     f"{result.temperature_K[-1, i]:>9.2f}{o2[-1, i] / MMHG_PA:>15.2f}")
+    return "\n".join(lines)
+
+
+def cmd_stations(args: argparse.Namespace) -> int:
+    stations = []
+    for name, desc in bundled_stations().items():
+        st = load_station(name)
+        stations.append({"name": name, "description": desc, "volume_m3": st.volume_m3,
+                         "modules": list(st.module_ids),
+                         "hatches": [h.id for h in st.hatches], "groups": list(st.groups())})
+    if args.json:
+        print(json.dumps({"stations": stations}, indent=2))
+    else:
+        for s in stations:
+            print(f"{s['name']:<14}{len(s['modules']):>3} modules {s['volume_m3']:>8.1f} m³  "
+                  f"{s['description']}")
+            print(f"{'':<14}modules: {', '.join(s['modules'])}")
+    return 0
+
+
+def run_simulation(args: argparse.Namespace, station: Station) -> tuple[SimulationResult, float]:
+    leaks = [_parse_leak(x, station) for x in args.leak]
+    events = [_parse_hatch_event(x, station, False) for x in args.close]
+    events += [_parse_hatch_event(x, station, True) for x in args.open]
+    duration = _duration(args.duration)
+    floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
+    progress = _Progress(not args.json, f"simulating {format_duration(duration)}")
+    t0 = time.perf_counter()
+    result = simulate(station, duration, leaks=leaks, events=events, n_out=args.n_out,
+                      progress=progress)
+    progress.done()
+    elapsed = time.perf_counter() - t0
+    if args.out:
+        write_table(result, Path(args.out))
+    if args.plot:
+        from cabinleak.report.plots import plot_pressures
+
+        highlight = tuple(dict.fromkeys(lk.module for lk in leaks))
+        plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight)
+    return result, elapsed if floor is None else floor
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    station = load_station(args.station)
+    if args.remove:
+        station = station.without(args.remove)
+    floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
+    result, _ = run_simulation(args, station)
+    if args.json:
+        out = result.to_dict(floor)
+        out["outputs"] = {"table": args.out, "plot": args.plot}
+        print(json.dumps(out, indent=2))
+    else:
+        print(_summary(result, floor))
+        for what, path in (("table", args.out), ("plot", args.plot)):
+            if path:
+                print(f"{what} written to {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """A 1.8 mm hole (Cd 0.6) in the Soyuz MS orbital module, hatches open, two days."""
+    station = load_station("iss")
+    ns = argparse.Namespace(
+        leak=["soyuz-om:1.8mm:0.6"], close=[], open=[], duration="48h", floor="490mmHg",
+        n_out=193, out=args.out, plot=args.plot, json=args.json)
+    result, _ = run_simulation(ns, station)
+    floor = 490 * MMHG_PA
+    rate_mmhg_h = (result.pressure_Pa[0, 0] - result.pressure_Pa[-1, 0]) / MMHG_PA / 48.0
+    if args.json:
+        out = result.to_dict(floor)
+        out["demo"] = {"leak": "soyuz-om 1.8 mm, Cd 0.6", "mean_rate_mmHg_per_h": rate_mmhg_h,
+                       "plot": args.plot}
+        print(json.dumps(out, indent=2))
+        return 0
+    x_o2 = gas.mass_to_mole_fractions(load_station("iss").modules[0].mass_fractions)[1]
+    print("cabinleak demo: ISS after November 2021 (Soyuz MS and Progress docked), all hatches")
+    print("open, a 1.8 mm hole (Cd 0.6, Cd·A 1.53 mm²) in the Soyuz MS orbital module,")
+    print(f"7 crew using O2 (initial O2 fraction {x_o2:.3f}); 48 hours.\n")
+    print(_summary(result, floor).split("\n\nmodule")[0])
+    print(f"mean station pressure drop {rate_mmhg_h:.2f} mmHg/h "
+          "(Soyuz MS-09, 2018: about 0.6 mmHg/h reported)")
+    if args.plot:
+        print(f"plot written to {args.plot}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cabinleak", description="Air leaks in crewed spacecraft and habitats.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"cabinleak {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("stations", help="list the bundled stations",
+                       epilog="example:\n  cabinleak stations --json",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_stations)
+
+    p = sub.add_parser("simulate", help="simulate a station with leaks and hatch events",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("station", help="bundled station name (see `cabinleak stations`) or TOML file")
+    p.add_argument("--leak", action="append", default=[], metavar="MODULE:DIAMETER[:CD]",
+                   help="add a round hole to vacuum, e.g. soyuz-om:2mm:0.6 (Cd default 0.6)")
+    p.add_argument("--close", action="append", default=[], metavar="HATCH@TIME",
+                   help="close a hatch at a time, e.g. zvezda-prk@2h")
+    p.add_argument("--open", action="append", default=[], metavar="HATCH@TIME",
+                   help="open a hatch at a time")
+    p.add_argument("--remove", action="append", default=[], metavar="GROUP",
+                   help="remove a module or group, e.g. soyuz or progress")
+    p.add_argument("--duration", required=True, help="simulated time, e.g. 36h, 7d, 90min")
+    p.add_argument("--floor", help="pressure floor for time_to_floor, e.g. 490mmHg")
+    p.add_argument("--n-out", type=int, default=401, help="output times (default 401)")
+    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a pressure plot")
+    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("demo", help="worked example: a Soyuz MS hole on the ISS, two days",
+                       epilog="example:\n  cabinleak demo --plot demo.png",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--plot", default="cabinleak-demo.png", metavar="FILE.png",
+                   help="plot file (default cabinleak-demo.png)")
+    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
+    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CabinleakError as exc:
+        print(f"cabinleak: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"cabinleak: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
