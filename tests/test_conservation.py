@@ -104,7 +104,7 @@ def test_batch_equals_single_runs() -> None:
     st = four_modules(("isothermal", "adiabatic", "isothermal", "adiabatic"))
     scenarios = [
         Scenario(),
-        Scenario(leaks=(Leak(module="d", diameter_m=0.004),), events=(OPEN_CD,)),
+        Scenario(leaks=(Leak(module="c", diameter_m=0.003),), events=(OPEN_CD,)),
         Scenario(leaks=(Leak(module="b", diameter_m=0.002, start_s=600.0),),
                  events=(OPEN_CD, HatchEvent(3000.0, "ab", open=False))),
     ]
@@ -121,8 +121,8 @@ def test_batch_equals_single_runs() -> None:
 
 @pytest.mark.parametrize("thermal", ["isothermal", "adiabatic"])
 def test_pressure_never_negative_during_fast_blowdown(thermal: str) -> None:
-    """A small module with a large hole emptied almost completely: no negative or NaN
-    pressure, and mass decreases monotonically."""
+    """A 1 m³ module with a 50 mm hole loses 98 % of its pressure in 15 s: no negative
+    or NaN pressure, and the mass decreases monotonically."""
     st = parse_station(f"""
 name = "fast"
 [[module]]
@@ -134,9 +134,9 @@ module = "m"
 diameter_mm = 50
 discharge_coefficient = 0.8
 """)
-    res = simulate(st, 600.0, n_out=121)
+    res = simulate(st, 15.0, n_out=31)  # τ = 3.2 s; about 5τ
     p = res.pressure("m")
     assert np.all(np.isfinite(p))
     assert np.all(p >= 0.0)
-    assert p[-1] < 0.01 * p[0]
+    assert p[-1] < 0.02 * p[0]
     assert np.all(np.diff(res.mass_kg[:, 0]) <= 0.0)
