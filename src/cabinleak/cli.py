@@ -61,7 +61,8 @@ class _Progress:
 def _parse_leak(text: str, station: Station) -> Leak:
     parts = text.split(":")
     if len(parts) not in (2, 3) or not parts[0]:
-        raise ScenarioError(f"--leak {text!r}: expected MODULE:DIAMETER[:CD], e.g. soyuz-om:2mm:0.6")
+        raise ScenarioError(f"--leak {text!r}: expected MODULE:DIAMETER[:CD], "
+                            "e.g. soyuz-om:2mm:0.6")
     station.module(parts[0])
     diameter = parse_quantity(parts[1], "length", default_unit="mm")
     if diameter <= 0:
@@ -142,7 +143,7 @@ def _summary(result: SimulationResult, floor_Pa: float | None) -> str:
 
 
 def cmd_stations(args: argparse.Namespace) -> int:
-    stations = []
+    stations: list[dict[str, Any]] = []
     for name, desc in bundled_stations().items():
         st = load_station(name)
         stations.append({"name": name, "description": desc, "volume_m3": st.volume_m3,

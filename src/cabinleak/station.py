@@ -108,7 +108,8 @@ class Leak:
         """Effective area Cd·A of an orifice leak [m²] (0 for other laws)."""
         if self.law != "orifice":
             return 0.0
-        area = self.area_m2 if self.area_m2 is not None else float(hole_area(self.diameter_m or 0.0))
+        area = (self.area_m2 if self.area_m2 is not None
+                else float(hole_area(self.diameter_m or 0.0)))
         return self.discharge_coefficient * area
 
     def crack_conductance_m3_per_Pa_s(self, temperature_K: float) -> float:
@@ -490,7 +491,8 @@ def parse_station(text: str, *, source: str = "<string>") -> Station:
                   for i, t in enumerate(_array(top, "leak")))
     supplies = tuple(_supply(_Table(t, source, f"supply #{i + 1}"), i)
                      for i, t in enumerate(_array(top, "supply")))
-    crew = tuple(_crew(_Table(t, source, f"crew #{i + 1}")) for i, t in enumerate(_array(top, "crew")))
+    crew = tuple(_crew(_Table(t, source, f"crew #{i + 1}"))
+                 for i, t in enumerate(_array(top, "crew")))
     sensors = tuple(_sensor(_Table(t, source, f"sensor #{i + 1}"), i)
                     for i, t in enumerate(_array(top, "sensor")))
     defaults.used.update(("thermal", "temperature_K", "temperature", "pressure_Pa", "pressure"))
@@ -529,7 +531,8 @@ def _module(t: _Table, defaults: _Table) -> Module:
     module = Module(
         id=mid,
         volume_m3=t.quantity("volume", "m3"),
-        pressure_Pa=t.quantity("pressure", "Pa", default=defaults.quantity("pressure", "Pa", 101325.0)),
+        pressure_Pa=t.quantity("pressure", "Pa",
+                               default=defaults.quantity("pressure", "Pa", 101325.0)),
         temperature_K=t.quantity("temperature", "K",
                                  default=defaults.quantity("temperature", "K", 295.0)),
         composition=composition,
@@ -549,7 +552,8 @@ def _hatch(t: _Table, index: int) -> Hatch:
     t.where = f"hatch {hid!r}"
     between = t.data.get("between")
     t.used.add("between")
-    if not (isinstance(between, list) and len(between) == 2 and all(isinstance(x, str) for x in between)):
+    if not (isinstance(between, list) and len(between) == 2
+            and all(isinstance(x, str) for x in between)):
         raise t.error('between must name two modules, e.g. between = ["zarya", "unity"]')
     if t.has("diameter_m", "diameter"):
         area = float(hole_area(t.quantity("diameter", "m")))

@@ -70,7 +70,8 @@ def temperature_rate(
     m = np.asarray(mass_kg, dtype=float)
     rhs = (
         np.asarray(inflow_energy_W, dtype=float)
-        - np.asarray(outflow_kg_per_s, dtype=float) * np.asarray(r_J_per_kgK) * np.asarray(temperature_K)
+        - np.asarray(outflow_kg_per_s, dtype=float) * np.asarray(r_J_per_kgK)
+        * np.asarray(temperature_K)
         + np.asarray(heat_W, dtype=float)
     )
     return np.asarray(rhs / (m * np.asarray(cv_J_per_kgK, dtype=float)))

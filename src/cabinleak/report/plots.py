@@ -7,10 +7,10 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from cabinleak.physics.units import MMHG_PA  # noqa: E402
-from cabinleak.simulate.result import SimulationResult  # noqa: E402
+from cabinleak.physics.units import MMHG_PA
+from cabinleak.simulate.result import SimulationResult
 
 
 def plot_pressures(result: SimulationResult, path: str | Path, *, title: str = "",

@@ -18,7 +18,7 @@ from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
 from cabinleak.simulate.events import Event, HatchEvent, Scenario, SupplyEvent
 from cabinleak.simulate.integrator import ProgressCallback, Tolerances, integrate
-from cabinleak.simulate.network import compile_network, rates
+from cabinleak.simulate.network import Network, Params, apply_events, compile_network, rates
 from cabinleak.simulate.result import BatchResult, SimulationResult
 from cabinleak.station import Leak, Station
 
@@ -95,9 +95,9 @@ def simulate_batch(
     return BatchResult(tuple(results))
 
 
-def _postprocess(net, par0, t_out, M, T, Y) -> list[SimulationResult]:  # type: ignore[no-untyped-def]
+def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T: np.ndarray,
+                 Y: np.ndarray) -> list[SimulationResult]:
     """Evaluate flows at the outputs (replaying events) and build the results."""
-    from cabinleak.simulate.network import apply_events
 
     batch, nt, n = M.shape
     vacuum = np.array([s.b == n for s in net.links])

@@ -34,6 +34,7 @@ from cabinleak.simulate.network import (
 )
 
 F = NDArray[np.float64]
+B = NDArray[np.bool_]
 GAMMA = 1.0 + 1.0 / np.sqrt(2.0)
 
 
@@ -184,7 +185,7 @@ def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F) -> F:
     A = A[:, :n, :n]
     if supply_flow.shape[1]:
         diag = np.zeros((batch, n))
-        np.add.at(diag, (slice(None), net.supply_module), supply_flow)
+        diag = supply_flow @ net.supply_onehot
         A[:, np.arange(n), np.arange(n)] -= diag
     return np.asarray(A / M[:, :, None])
 
@@ -198,7 +199,7 @@ def _molar_mass(Y: F) -> F:
 
 
 def _step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol: Tolerances,
-                     atol_m: F) -> tuple[F, F, F, F, F]:
+                     atol_m: F) -> tuple[F, F, F, F, B]:
     """One ROS2 step of an all-isothermal network in moles N (p = N·R_u·T/V, linear).
 
     Moles, not mass, are the stiff state: crew and supplies change the composition,
@@ -228,7 +229,7 @@ def _step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol:
     hc = hh[:, None]
     n1 = n0 + hc * k1
     y1 = y0 + hc[..., None] * k1y
-    ok1 = (n1 > 0).all(axis=1)
+    ok1: B = np.asarray((n1 > 0).all(axis=1))
     f1, _ = f(np.where(ok1[:, None], n1, n0), y1)
     k2 = np.einsum("bij,bj->bi", inv_w, f1 - 2 * k1)
     nn = n0 + hc * (1.5 * k1 + 0.5 * k2)
@@ -244,7 +245,7 @@ def _step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol:
 
 
 def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F, hh: F,
-                  tol: Tolerances, atol_m: F) -> tuple[F, F, F, F, F]:
+                  tol: Tolerances, atol_m: F) -> tuple[F, F, F, F, B]:
     """One ROS2 step in (M, P, Y) for networks with adiabatic or wall-exchange modules."""
     n = net.n
     dm0, dp0, r0 = state_rates(net, par, m0, t0, y0)
@@ -262,7 +263,7 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
     k1m, k1t = solve(dm0, dp0)
     hc = hh[:, None]
     m1, t1, y1 = m0 + hc * k1m, t0 + hc * k1t, y0 + hc[..., None] * k1y
-    ok1 = (m1 > 0).all(axis=1) & (t1 > 0).all(axis=1)
+    ok1: B = np.asarray((m1 > 0).all(axis=1) & (t1 > 0).all(axis=1))
     dm1, dp1, _ = state_rates(net, par, np.where(ok1[:, None], m1, m0),
                               np.where(ok1[:, None], t1, t0), y1)
     k2m, k2t = solve(dm1 - 2 * k1m, dp1 - 2 * k1t)

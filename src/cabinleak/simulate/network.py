@@ -8,7 +8,7 @@ ghost module with p = 0 at index ``n``. All arrays carry the batch on axis 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -240,7 +240,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         crew[ids[c.module], o2] -= c.count * c.o2_kg_per_day_per_person / 86400.0
         crew[ids[c.module], co2] += c.count * c.co2_kg_per_day_per_person / 86400.0
 
-    sup = station.supplies
+    supplies = station.supplies
     net = Network(
         station=station,
         links=tuple(slots),
@@ -248,14 +248,15 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         wall_temperature_K=np.array([m.temperature_K for m in station.modules]),
         wall_conductance_W_per_K=np.array([m.wall_conductance_W_per_K for m in station.modules]),
         isothermal=np.array([m.thermal == "isothermal" for m in station.modules]),
-        supply_module=np.array([ids[s.module] for s in sup], dtype=np.intp),
-        supply_y=np.array([s.mass_fractions for s in sup]).reshape(n_sup, 4),
-        supply_temperature_K=np.array([s.temperature_K for s in sup]),
-        supply_regulated=np.array([s.mode == "regulated" for s in sup], dtype=bool),
-        supply_set_Pa=np.array([s.set_pressure_Pa for s in sup]),
-        supply_band_Pa=np.array([s.band_Pa for s in sup]),
+        supply_module=np.array([ids[su.module] for su in supplies], dtype=np.intp),
+        supply_y=np.array([su.mass_fractions for su in supplies]).reshape(n_sup, 4),
+        supply_temperature_K=np.array([su.temperature_K for su in supplies]),
+        supply_regulated=np.array([su.mode == "regulated" for su in supplies], dtype=np.bool_),
+        supply_set_Pa=np.array([su.set_pressure_Pa for su in supplies]),
+        supply_band_Pa=np.array([su.band_Pa for su in supplies]),
         supply_flow_kg_per_s=np.array(
-            [s.max_flow_kg_per_s if s.mode == "regulated" else s.rate_kg_per_s for s in sup]),
+            [su.max_flow_kg_per_s if su.mode == "regulated" else su.rate_kg_per_s
+             for su in supplies]),
         crew_source_kg_per_s=crew,
         link_a=link_a,
         link_b=link_b,
@@ -372,7 +373,8 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         h_up = np.einsum("blk,blk->bl", up_y, h_k[bidx, up_t_idx])
         u_rcv = np.einsum("blk,blk->bl", up_y, u_k[bidx, rcv])
         amd = np.abs(mdot)
-        e_in = (amd * (h_up - u_rcv) * fwd) @ net.onehot_b + (amd * (h_up - u_rcv) * ~fwd) @ net.onehot_a
+        gain = amd * (h_up - u_rcv)
+        e_in = (gain * fwd) @ net.onehot_b + (gain * ~fwd) @ net.onehot_a
         out = (amd * fwd) @ net.onehot_a + (amd * ~fwd) @ net.onehot_b
         e_in = e_in[:, :n]
         out = out[:, :n]
@@ -407,7 +409,3 @@ def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
         par.link_enabled[r[link], slot[link]] = value[link]
         par.supply_enabled[r[~link], slot[~link]] = value[~link]
         ptr[r] += 1
-
-
-def with_params(par: Params, **changes: F) -> Params:
-    return replace(par, **changes)
