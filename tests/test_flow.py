@@ -172,14 +172,20 @@ def test_power_law_flow_antisymmetric(c: float, n: float, pa: float, pb: float) 
 @given(st.floats(1e-9, 10.0), st.lists(pressure, min_size=1, max_size=8),
        st.lists(pressure, min_size=1, max_size=8))
 def test_orifice_array_equals_scalar(cda: float, pa: list[float], pb: list[float]) -> None:
-    """Array inputs give the same numbers as scalar calls, element by element (to a few
-    ulps: NumPy's vectorised pow may round differently from the scalar one)."""
+    """Array inputs give the same numbers as scalar calls, element by element.
+
+    Not bit for bit: NumPy's vectorised pow may round differently from the scalar one,
+    and the subsonic bracket r^(2/γ) − r^((γ+1)/γ) cancels as r → 1, amplifying a
+    rounding difference by about p/|Δp| (measured 6.5e-10 relative at Δp/p = 3e-7).
+    """
     k = min(len(pa), len(pb))
     arr = flow.orifice_flow(cda, np.array(pa[:k]), T, R, GAMMA, np.array(pb[:k]), T, R, GAMMA,
                             linear_below_Pa=1.0)
     for i in range(k):
         one = flow.orifice_flow(cda, pa[i], T, R, GAMMA, pb[i], T, R, GAMMA, linear_below_Pa=1.0)
-        assert arr[i] == pytest.approx(float(one), rel=1e-14, abs=0.0)
+        dp = abs(pa[i] - pb[i])
+        conditioning = max(pa[i], pb[i]) / dp if dp > 0 else 1.0
+        assert arr[i] == pytest.approx(float(one), rel=1e-14 * max(1.0, conditioning), abs=0.0)
 
 
 # ----------------------------------------------------------------- regularisation
