@@ -1,0 +1,343 @@
+"""The station description as immutable values, validated on construction.
+
+Modules, hatches, leaks, supplies, crew and sensors; all quantities SI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from cabinleak.errors import StationError
+from cabinleak.physics import gas
+from cabinleak.physics.flow import crack_conductance, hole_area
+from cabinleak.physics.thermal import THERMAL_MODELS, ThermalModel
+
+LeakLaw = Literal["orifice", "crack", "power"]
+SupplyMode = Literal["regulated", "fixed"]
+SensorQuantity = Literal["pressure", "temperature"]
+
+#: Gas a supply can deliver, as mole fractions over :data:`cabinleak.physics.gas.SPECIES`.
+SUPPLY_GASES: dict[str, tuple[float, ...]] = {
+    "N2": (1.0, 0.0, 0.0, 0.0),
+    "O2": (0.0, 1.0, 0.0, 0.0),
+    "air": tuple(float(v) for v in gas.AIR_MOLE_FRACTIONS),
+}
+
+#: Crew metabolic defaults per crew member and day, NASA Life Support Baseline
+#: Values and Assumptions Document (BVAD), NASA/TP-2015-218570/Rev2 (2022), Table 4-22
+#: (nominal activity): O2 consumed 0.82 kg, CO2 produced 1.04 kg.
+O2_USE_KG_PER_DAY = 0.82
+CO2_OUTPUT_KG_PER_DAY = 1.04
+
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class Module:
+    """A pressurized volume, well mixed."""
+
+    id: str
+    volume_m3: float
+    pressure_Pa: float = 101325.0
+    temperature_K: float = 295.0
+    composition: tuple[float, ...] = tuple(float(v) for v in gas.AIR_MOLE_FRACTIONS)
+    thermal: ThermalModel = "isothermal"
+    wall_conductance_W_per_K: float = 0.0
+    name: str = ""
+    group: str = ""
+    source: str = ""
+    estimate: bool = False
+
+    @property
+    def mass_fractions(self) -> np.ndarray:
+        return gas.mole_to_mass_fractions(np.array(self.composition))
+
+
+@dataclass(frozen=True)
+class Hatch:
+    """An opening between two modules; open hatches are large orifices."""
+
+    id: str
+    a: str
+    b: str
+    area_m2: float
+    discharge_coefficient: float = 0.6
+    open: bool = True
+    source: str = ""
+    estimate: bool = False
+
+
+@dataclass(frozen=True)
+class Leak:
+    """A leak path from a module to vacuum (``to=None``) or to another module.
+
+    ``orifice``: effective area Cd·A from a diameter and its discharge coefficient
+    (or an area). ``crack``: a laminar slot of length, gap and wall depth.
+    ``power``: ṁ = C·(p_up^n − p_down^n).
+    """
+
+    module: str
+    law: LeakLaw = "orifice"
+    id: str = ""
+    to: str | None = None
+    diameter_m: float | None = None
+    discharge_coefficient: float = 0.6
+    area_m2: float | None = None
+    crack_length_m: float = 0.0
+    crack_gap_m: float = 0.0
+    wall_thickness_m: float = 0.0
+    coefficient: float = 0.0
+    exponent: float = 1.0
+    start_s: float = 0.0
+
+    @property
+    def cd_area_m2(self) -> float:
+        """Effective area Cd·A of an orifice leak [m²] (0 for other laws)."""
+        if self.law != "orifice":
+            return 0.0
+        area = (self.area_m2 if self.area_m2 is not None
+                else float(hole_area(self.diameter_m or 0.0)))
+        return self.discharge_coefficient * area
+
+    def crack_conductance_m3_per_Pa_s(self, temperature_K: float) -> float:
+        """G = w·h³/(12·μ·L) for a crack leak, μ of air at ``temperature_K``."""
+        if self.law != "crack":
+            return 0.0
+        mu = gas.viscosity_air(temperature_K)
+        return float(crack_conductance(self.crack_length_m, self.crack_gap_m,
+                                       self.wall_thickness_m, mu))
+
+    def describe(self) -> str:
+        if self.law == "orifice":
+            if self.diameter_m is not None:
+                return (f"{self.diameter_m * 1e3:g} mm hole (Cd {self.discharge_coefficient:g}, "
+                        f"Cd·A {self.cd_area_m2 * 1e6:.3g} mm²)")
+            return f"orifice Cd·A {self.cd_area_m2 * 1e6:.3g} mm²"
+        if self.law == "crack":
+            return (f"crack {self.crack_length_m * 1e3:g} mm × {self.crack_gap_m * 1e6:g} µm gap "
+                    f"through {self.wall_thickness_m * 1e3:g} mm")
+        return f"power law C={self.coefficient:g}, n={self.exponent:g}"
+
+
+@dataclass(frozen=True)
+class Supply:
+    """A gas supply into a module: a regulated repress or a fixed-rate injection.
+
+    ``regulated`` holds ``set_pressure_Pa``: flow rises linearly from 0 at the set
+    pressure to ``max_flow_kg_per_s`` at ``band_Pa`` below it (a proportional
+    regulator). ``fixed`` injects ``rate_kg_per_s``. Both only act between
+    ``start_s`` and ``stop_s`` while ``on``.
+    """
+
+    id: str
+    module: str
+    gas: str = "N2"
+    mode: SupplyMode = "regulated"
+    set_pressure_Pa: float = 101325.0
+    max_flow_kg_per_s: float = 0.0
+    band_Pa: float = 133.322387415
+    rate_kg_per_s: float = 0.0
+    temperature_K: float = 295.0
+    start_s: float = 0.0
+    stop_s: float = float("inf")
+    on: bool = True
+
+    @property
+    def mass_fractions(self) -> np.ndarray:
+        return gas.mole_to_mass_fractions(np.array(SUPPLY_GASES[self.gas]))
+
+
+@dataclass(frozen=True)
+class Crew:
+    """Crew members in a module, using O2 and producing CO2 (BVAD defaults)."""
+
+    module: str
+    count: float
+    o2_kg_per_day_per_person: float = O2_USE_KG_PER_DAY
+    co2_kg_per_day_per_person: float = CO2_OUTPUT_KG_PER_DAY
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A pressure or temperature sensor on a module (see ``cabinleak.simulate.sensors``)."""
+
+    id: str
+    module: str
+    quantity: SensorQuantity = "pressure"
+    resolution: float = 13.3322387415  # 0.1 mmHg [Pa] or 0.1 K
+    noise_sd: float = 6.66611937075  # 0.05 mmHg [Pa] or 0.05 K
+    bias: float = 0.0
+    rate_Hz: float = 1.0 / 60.0
+
+
+@dataclass(frozen=True)
+class Station:
+    """A station: modules joined by hatches, with leaks, supplies, crew and sensors."""
+
+    name: str
+    modules: tuple[Module, ...]
+    hatches: tuple[Hatch, ...] = ()
+    leaks: tuple[Leak, ...] = ()
+    supplies: tuple[Supply, ...] = ()
+    crew: tuple[Crew, ...] = ()
+    sensors: tuple[Sensor, ...] = ()
+    description: str = ""
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def module_ids(self) -> tuple[str, ...]:
+        return tuple(m.id for m in self.modules)
+
+    @property
+    def volume_m3(self) -> float:
+        return float(sum(m.volume_m3 for m in self.modules))
+
+    def module(self, module_id: str) -> Module:
+        for m in self.modules:
+            if m.id == module_id:
+                return m
+        raise StationError(self.source or self.name, f"module {module_id!r}",
+                           f"not in station {self.name!r} (modules: {', '.join(self.module_ids)})")
+
+    def hatch(self, hatch_id: str) -> Hatch:
+        for h in self.hatches:
+            if h.id == hatch_id:
+                return h
+        raise StationError(self.source or self.name, f"hatch {hatch_id!r}",
+                           f"not in station {self.name!r} (hatches: "
+                           f"{', '.join(h.id for h in self.hatches)})")
+
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(m.group for m in self.modules if m.group))
+
+    def replace(self, **changes: Any) -> Station:
+        return dataclasses.replace(self, **changes)
+
+    def with_leaks(self, leaks: Iterable[Leak], *, keep: bool = True) -> Station:
+        """A copy with ``leaks`` added (or, with ``keep=False``, instead of the existing ones)."""
+        base = self.leaks if keep else ()
+        named = [lk if lk.id else dataclasses.replace(lk, id=f"leak{len(base) + i + 1}")
+                 for i, lk in enumerate(leaks)]
+        return self.replace(leaks=(*base, *named))
+
+    def without(self, names: Iterable[str]) -> Station:
+        """A copy without the given modules or groups (e.g. a visiting vehicle), and
+        without every hatch, leak, supply, crew and sensor attached to them."""
+        drop = set()
+        for name in names:
+            ids = [m.id for m in self.modules if m.group.lower() == name.lower() or m.id == name]
+            if not ids:
+                raise StationError(self.source or self.name, f"module or group {name!r}",
+                                   f"not in station {self.name!r} (groups: "
+                                   f"{', '.join(self.groups()) or 'none'})")
+            drop.update(ids)
+        return self.replace(
+            modules=tuple(m for m in self.modules if m.id not in drop),
+            hatches=tuple(h for h in self.hatches if h.a not in drop and h.b not in drop),
+            leaks=tuple(lk for lk in self.leaks if lk.module not in drop and lk.to not in drop),
+            supplies=tuple(s for s in self.supplies if s.module not in drop),
+            crew=tuple(c for c in self.crew if c.module not in drop),
+            sensors=tuple(s for s in self.sensors if s.module not in drop),
+        )
+
+    def with_hatch_open(self, hatch_id: str, is_open: bool) -> Station:
+        self.hatch(hatch_id)
+        return self.replace(hatches=tuple(
+            dataclasses.replace(h, open=is_open) if h.id == hatch_id else h for h in self.hatches))
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _validate(st: Station) -> None:
+    src = st.source or st.name
+    if not st.modules:
+        raise StationError(src, "station", "has no [[module]]")
+    ids = st.module_ids
+    seen: set[str] = set()
+    for m in st.modules:
+        where = f"module {m.id!r}"
+        if m.id in seen:
+            raise StationError(src, where, "id is used twice")
+        seen.add(m.id)
+        _positive(src, where, "volume_m3", m.volume_m3)
+        _positive(src, where, "pressure_Pa", m.pressure_Pa, allow_zero=True)
+        _positive(src, where, "temperature_K", m.temperature_K)
+        if m.thermal not in THERMAL_MODELS:
+            raise StationError(src, where, f"thermal must be one of {', '.join(THERMAL_MODELS)}, "
+                                           f"got {m.thermal!r}")
+        if m.thermal == "wall":
+            _positive(src, where, "wall_conductance_W_per_K", m.wall_conductance_W_per_K)
+
+    def known(where: str, key: str, mid: str | None) -> None:
+        if mid is not None and mid not in ids:
+            raise StationError(src, where, f"{key} {mid!r} is not a module of station "
+                                           f"{st.name!r} (modules: {', '.join(ids)})")
+
+    for h in st.hatches:
+        where = f"hatch {h.id!r}"
+        known(where, "module", h.a)
+        known(where, "module", h.b)
+        if h.a == h.b:
+            raise StationError(src, where, "joins a module to itself")
+        _positive(src, where, "area_m2", h.area_m2)
+        _positive(src, where, "discharge_coefficient", h.discharge_coefficient)
+    for lk in st.leaks:
+        where = f"leak {lk.id or lk.module!r}"
+        known(where, "module", lk.module)
+        known(where, "to", lk.to)
+        _positive(src, where, "start_s", lk.start_s, allow_zero=True)
+        if lk.law == "orifice":
+            if lk.diameter_m is None and lk.area_m2 is None:
+                raise StationError(src, where, "an orifice leak needs diameter_mm or area_m2")
+            _positive(src, where, "diameter/area", lk.diameter_m or lk.area_m2 or 0.0)
+            if not 0.0 < lk.discharge_coefficient <= 1.0:
+                raise StationError(src, where, "discharge_coefficient must be in (0, 1], got "
+                                               f"{lk.discharge_coefficient:g}")
+        elif lk.law == "crack":
+            for key, value in (("length_mm", lk.crack_length_m), ("gap_mm", lk.crack_gap_m),
+                               ("depth_mm", lk.wall_thickness_m)):
+                _positive(src, where, key, value)
+        elif lk.law == "power":
+            _positive(src, where, "coefficient", lk.coefficient)
+            _positive(src, where, "exponent", lk.exponent)
+        else:
+            raise StationError(src, where, f"law must be orifice, crack or power, got {lk.law!r}")
+    for s in st.supplies:
+        where = f"supply {s.id!r}"
+        known(where, "module", s.module)
+        if s.gas not in SUPPLY_GASES:
+            raise StationError(src, where, f"gas must be one of {', '.join(SUPPLY_GASES)}, "
+                                           f"got {s.gas!r}")
+        if s.mode == "regulated":
+            _positive(src, where, "max_flow", s.max_flow_kg_per_s)
+            _positive(src, where, "set_pressure", s.set_pressure_Pa)
+            _positive(src, where, "band", s.band_Pa)
+        elif s.mode == "fixed":
+            _positive(src, where, "rate", s.rate_kg_per_s)
+        else:
+            raise StationError(src, where, f"mode must be regulated or fixed, got {s.mode!r}")
+    for c in st.crew:
+        known("crew", "module", c.module)
+        _positive(src, "crew", "count", c.count, allow_zero=True)
+    for sn in st.sensors:
+        where = f"sensor {sn.id!r}"
+        known(where, "module", sn.module)
+        _positive(src, where, "rate_Hz", sn.rate_Hz)
+        _positive(src, where, "noise_sd", sn.noise_sd, allow_zero=True)
+        _positive(src, where, "resolution", sn.resolution, allow_zero=True)
+
+
+def _positive(src: str, where: str, key: str, value: float, *, allow_zero: bool = False) -> None:
+    ok = np.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise StationError(src, where, f"{key} must be {bound}, got {value:g}")
