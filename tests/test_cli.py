@@ -107,3 +107,20 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
         main(["simulate", "--help"])
     assert exc.value.code == 0
     assert "examples:" in capsys.readouterr().out
+
+
+def test_telemetry_written_from_station_sensors(tmp_path: Path) -> None:
+    tm = tmp_path / "tm.csv"
+    assert main(["simulate", "soyuz-ms", "--leak", "soyuz-om:0.5mm", "--duration", "10min",
+                 "--telemetry", str(tm)]) == 0
+    header = tm.read_text().splitlines()[0].split(",")
+    assert header[0] == "time_s"
+    assert all(h.endswith(("_pressure_Pa", "_T_K")) for h in header[1:])
+
+
+def test_telemetry_without_sensors_is_an_input_error(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    rc = main(["simulate", "test-chamber", "--duration", "10min",
+               "--telemetry", str(tmp_path / "tm.csv")])
+    assert rc == 2
+    assert "no [[sensor]]" in capsys.readouterr().err

@@ -9,12 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from cabinleak import __version__
 from cabinleak.errors import CabinleakError, ScenarioError
@@ -22,6 +18,7 @@ from cabinleak.physics import gas
 from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
 from cabinleak.simulate import HatchEvent, SimulationResult, simulate
 from cabinleak.station import Leak, Station, bundled_stations, load_station
+from cabinleak.telemetry import sensor_columns, state_columns, write_table
 
 EXAMPLES = """\
 examples:
@@ -29,6 +26,7 @@ examples:
   cabinleak simulate test-chamber --duration 2h --floor 0.7atm
   cabinleak simulate iss --leak soyuz-om:2mm:0.6 --duration 36h --floor 490mmHg --plot p.png
   cabinleak simulate iss --leak prk:1mm --close zvezda-prk@2h --duration 1d --out run.csv
+  cabinleak simulate iss --leak soyuz-om:1.5mm --duration 12h --telemetry tm.parquet
   cabinleak simulate iss --remove soyuz --remove progress --leak destiny:3mm --duration 7d --json
   cabinleak demo --plot demo.png
 """
@@ -100,29 +98,6 @@ def _duration(text: str) -> float:
     return t
 
 
-def write_table(result: SimulationResult, path: Path) -> None:
-    """Pressure, temperature and ppO2 of every module at every output time (CSV or Parquet)."""
-    cols: dict[str, Any] = {"time_s": result.time_s}
-    o2 = result.partial_pressure_Pa("O2")
-    for i, mid in enumerate(result.module_ids):
-        cols[f"{mid}_pressure_Pa"] = result.pressure_Pa[:, i]
-        cols[f"{mid}_T_K"] = result.temperature_K[:, i]
-        cols[f"{mid}_ppO2_Pa"] = o2[:, i]
-    cols["vented_kg_per_s"] = result.vented_kg_per_s
-    suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table(cols), path)
-    elif suffix == ".csv":
-        names = list(cols)
-        data = np.column_stack([cols[k] for k in names])
-        np.savetxt(path, data, delimiter=",", header=",".join(names), comments="", fmt="%.10g")
-    else:
-        raise ScenarioError(f"--out {path}: unknown format {suffix!r} (expected .csv or .parquet)")
-
-
 def _summary(result: SimulationResult, floor_Pa: float | None) -> str:
     lines = [str(result)]
     if floor_Pa is not None:
@@ -159,26 +134,27 @@ def cmd_stations(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_simulation(args: argparse.Namespace, station: Station) -> tuple[SimulationResult, float]:
+def run_simulation(args: argparse.Namespace, station: Station) -> SimulationResult:
+    """Run the simulation an argument namespace describes; write the files it asks for."""
     leaks = [_parse_leak(x, station) for x in args.leak]
     events = [_parse_hatch_event(x, station, False) for x in args.close]
     events += [_parse_hatch_event(x, station, True) for x in args.open]
     duration = _duration(args.duration)
     floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
     progress = _Progress(not args.json, f"simulating {format_duration(duration)}")
-    t0 = time.perf_counter()
     result = simulate(station, duration, leaks=leaks, events=events, n_out=args.n_out,
                       progress=progress)
     progress.done()
-    elapsed = time.perf_counter() - t0
     if args.out:
-        write_table(result, Path(args.out))
+        write_table(state_columns(result), args.out)
+    if getattr(args, "telemetry", None):
+        write_table(sensor_columns(result, station.sensors, rng=args.seed), args.telemetry)
     if args.plot:
         from cabinleak.report.plots import plot_pressures
 
         highlight = tuple(dict.fromkeys(lk.module for lk in leaks))
         plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight)
-    return result, elapsed if floor is None else floor
+    return result
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
@@ -186,14 +162,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.remove:
         station = station.without(args.remove)
     floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
-    result, _ = run_simulation(args, station)
+    result = run_simulation(args, station)
     if args.json:
         out = result.to_dict(floor)
-        out["outputs"] = {"table": args.out, "plot": args.plot}
+        out["outputs"] = {"table": args.out, "telemetry": args.telemetry, "plot": args.plot}
         print(json.dumps(out, indent=2))
     else:
         print(_summary(result, floor))
-        for what, path in (("table", args.out), ("plot", args.plot)):
+        for what, path in (("table", args.out), ("telemetry", args.telemetry),
+                           ("plot", args.plot)):
             if path:
                 print(f"{what} written to {path}")
     return 0
@@ -204,8 +181,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     station = load_station("iss")
     ns = argparse.Namespace(
         leak=["soyuz-om:1.8mm:0.6"], close=[], open=[], duration="48h", floor="490mmHg",
-        n_out=193, out=args.out, plot=args.plot, json=args.json)
-    result, _ = run_simulation(ns, station)
+        n_out=193, out=args.out, plot=args.plot, json=args.json, telemetry=None, seed=0)
+    result = run_simulation(ns, station)
     floor = 490 * MMHG_PA
     rate_mmhg_h = (result.pressure_Pa[0, 0] - result.pressure_Pa[-1, 0]) / MMHG_PA / 48.0
     if args.json:
@@ -254,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--floor", help="pressure floor for time_to_floor, e.g. 490mmHg")
     p.add_argument("--n-out", type=int, default=401, help="output times (default 401)")
     p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
+    p.add_argument("--telemetry", metavar="FILE",
+                   help="write what the station's [[sensor]]s would report (.csv or .parquet)")
+    p.add_argument("--seed", type=int, default=0, help="sensor-noise seed (default 0)")
     p.add_argument("--plot", metavar="FILE.png", help="write a pressure plot")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=cmd_simulate)
