@@ -65,6 +65,12 @@ REFERENCE: dict[str, dict[str, float]] = {
         "Pa/s": 1.0, "mmHg/h": MMHG / H, "mmHg/min": MMHG / 60, "mmHg/day": MMHG / D,
         "mbar/h": 100 / H, "psi/h": PSI / H, "psi/day": PSI / D, "kPa/h": 1e3 / H,
     },
+    # cfm = ft³/min, ft = 0.3048 m exactly (NIST SP 811, B.8)
+    "volume_rate": {
+        "m3/s": 1.0, "m³/s": 1.0, "m3/min": 1 / 60, "m³/min": 1 / 60, "m3/h": 1 / H,
+        "m³/h": 1 / H, "L/s": 1e-3, "L/min": 1e-3 / 60, "ft3/min": 0.3048**3 / 60,
+        "cfm": 0.3048**3 / 60,
+    },
 }  # fmt: skip
 TEMPERATURE: dict[str, tuple[float, float]] = {  # unit -> (factor, offset) to kelvin
     "K": (1.0, 0.0),
@@ -97,6 +103,7 @@ EXAMPLES: list[tuple[str, str, float]] = [
     ("1.4 kg/day", "mass_rate", 1.4 / D),
     ("3.7 lb/day", "mass_rate", 3.7 * LB / D),
     ("1e-4 kg/s", "mass_rate", 1e-4),
+    ("140 cfm", "volume_rate", 140 * 0.3048**3 / 60),
     ("4.5m3", "volume", 4.5),
     ("4.5 m³", "volume", 4.5),
     ("10 ft3", "volume", 10 * FT**3),

@@ -153,7 +153,10 @@ def run_simulation(args: argparse.Namespace, station: Station) -> SimulationResu
         from cabinleak.report.plots import plot_pressures
 
         highlight = tuple(dict.fromkeys(lk.module for lk in leaks))
-        plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight)
+        title = getattr(args, "title", "") or (
+            f"{station.name}: " + ", ".join(lk.describe() + f" in {lk.module}" for lk in leaks)
+            if leaks else "")
+        plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight, title=title)
     return result
 
 

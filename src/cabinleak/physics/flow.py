@@ -77,9 +77,14 @@ def orifice_mass_flow(
     r = np.asarray(r_J_per_kgK, dtype=float)
     g = np.asarray(gamma, dtype=float)
     safe_pu = np.where(pu > 0.0, pu, 1.0)
-    ratio = np.clip(pd / safe_pu, 0.0, 1.0)
-    ratio = np.maximum(ratio, critical_pressure_ratio(g))  # choked below r*
-    bracket = np.maximum(ratio ** (2.0 / g) - ratio ** ((g + 1.0) / g), 0.0)
+    r_star = critical_pressure_ratio(g)
+    # 1 − r from the pressure difference, exact when p_down is close to p_up (Sterbenz),
+    # and the bracket r^(2/γ)·(1 − r^((γ−1)/γ)) through expm1/log1p: the textbook
+    # difference of powers cancels catastrophically as r → 1.
+    one_minus_r = np.clip((pu - pd) / safe_pu, 0.0, 1.0)
+    one_minus_r = np.minimum(one_minus_r, 1.0 - r_star)  # choked below r*
+    ratio = 1.0 - one_minus_r
+    bracket = ratio ** (2.0 / g) * -np.expm1((g - 1.0) / g * np.log1p(-one_minus_r))
     flux = np.sqrt(2.0 * g / ((g - 1.0) * r * tu) * bracket)
     return np.asarray(np.where(pu > 0.0, cda * pu * flux, 0.0))
 

@@ -47,6 +47,7 @@ _DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "mass_rate": ("kg/s", "a mass rate", "1.4 kg/day"),
     "temperature": ("K", "a temperature", "22 C"),
     "pressure_rate": ("Pa/s", "a pressure rate", "1 mmHg/h"),
+    "volume_rate": ("m³/s", "a volume flow", "140 cfm"),
 }
 
 # Unit spelling -> (dimension, factor, offset); SI value = number * factor + offset.
@@ -112,6 +113,12 @@ for _num, _dens in {
 }.items():
     for _den in _dens:
         _add("pressure_rate", _UNITS[_num][1] / _UNITS[_den][1], f"{_num}/{_den}")
+
+for _num, _dens in {"m3": ("s", "min", "h"), "m³": ("s", "min", "h"), "L": ("s", "min"),
+                    "ft3": ("min",)}.items():
+    for _den in _dens:
+        _add("volume_rate", _UNITS[_num][1] / _UNITS[_den][1], f"{_num}/{_den}")
+_add("volume_rate", _UNITS["ft3"][1] / 60.0, "cfm")  # cubic feet per minute
 
 # Spellings without an SI prefix may be written in any case ("PSI", "MMHG", "Hours").
 # Prefixed SI symbols (mm/Mm, mPa/MPa, ...) are case-sensitive: a wrong case is a 1e6 error.

@@ -45,6 +45,7 @@ class Tolerances:
     rtol: float = 1e-5
     atol_mass_fraction_of_initial: float = 1e-9
     atol_pressure_Pa: float = 1e-3
+    atol_mass_fraction: float = 1e-6
     first_step_s: float = 0.01
     max_steps: int = 20_000
 
@@ -171,7 +172,8 @@ def isothermal_jacobian(net: Network, par: Params, M: F, T: F, Y: F) -> F:
     return np.asarray(J)
 
 
-def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F) -> F:
+def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F,
+                   ventilation: F | None) -> F:
     """∂(dY/dt)/∂Y with flows frozen: inflow from upstream modules, dilution on the diagonal."""
     batch, n = M.shape
     A = np.zeros((batch, n + 1, n + 1))
@@ -182,6 +184,12 @@ def _mixing_matrix(net: Network, M: F, link_flow: F, supply_flow: F) -> F:
     bidx = np.broadcast_to(np.arange(batch)[:, None], up.shape)
     np.add.at(A, (bidx, rcv, up), amd)
     np.add.at(A, (bidx, rcv, rcv), -amd)
+    if ventilation is not None:
+        a = np.broadcast_to(net.link_a, up.shape)
+        b = np.broadcast_to(net.link_b, up.shape)
+        for i, j in ((a, b), (b, a)):
+            np.add.at(A, (bidx, i, j), ventilation)
+            np.add.at(A, (bidx, i, i), -ventilation)
     A = A[:, :n, :n]
     if supply_flow.shape[1]:
         diag = np.zeros((batch, n))
@@ -198,50 +206,109 @@ def _molar_mass(Y: F) -> F:
     return np.asarray(1.0 / (Y / gas.MOLAR_MASS).sum(axis=-1))
 
 
+def _composition_error(A: F, inv_a: F, k1y: F, y0: F, hh: F, tol: Tolerances) -> F:
+    """Local error of the backward-Euler composition step, per scenario (≤ 1 accepts).
+
+    Estimated as (I − hA)⁻¹·(h²/2)·A·y′ (the leading term h²y″/2, filtered like the
+    pressure error so that stiff, settled components do not count).
+    """
+    h2 = (0.5 * hh * hh)[:, None, None]
+    ey = np.einsum("bij,bjk->bik", inv_a, h2 * np.einsum("bij,bjk->bik", A, k1y))
+    scale = tol.rtol * np.abs(y0) + tol.atol_mass_fraction
+    return np.asarray(np.max(np.abs(ey) / scale, axis=(1, 2)))
+
+
+def _upwind_mixing_matrix(net: Network, M: F, link_flow: F, ventilation: F | None) -> F:
+    """A with A[i, j] = (mass flow j → i)/M_j and A[j, j] = −(all outflow of j)/M_j.
+
+    With flows frozen, d(n_k)/dt = A·n_k for the moles n_k of every species k:
+    each link carries its upstream module's mole fractions n_jk/N_j, and ṅ/N_j = ṁ/M_j.
+    Columns of modules that only exchange with other modules sum to zero.
+    """
+    batch, n = M.shape
+    A = np.zeros((batch, n + 1, n + 1))
+    fwd = link_flow >= 0.0
+    amd = np.abs(link_flow)
+    up = np.where(fwd, net.link_a, net.link_b)
+    rcv = np.where(fwd, net.link_b, net.link_a)
+    bidx = np.broadcast_to(np.arange(batch)[:, None], up.shape)
+    m_ext = np.concatenate([M, np.ones((batch, 1))], axis=1)
+    rate = amd / m_ext[bidx, up]
+    np.add.at(A, (bidx, rcv, up), rate)
+    np.add.at(A, (bidx, up, up), -rate)
+    if ventilation is not None:
+        a = np.broadcast_to(net.link_a, up.shape)
+        b = np.broadcast_to(net.link_b, up.shape)
+        for src, dst in ((a, b), (b, a)):
+            x = ventilation / m_ext[bidx, src]
+            np.add.at(A, (bidx, dst, src), x)
+            np.add.at(A, (bidx, src, src), -x)
+    return np.asarray(A[:, :n, :n])
+
+
 def _step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol: Tolerances,
                      atol_m: F) -> tuple[F, F, F, F, B]:
-    """One ROS2 step of an all-isothermal network in moles N (p = N·R_u·T/V, linear).
+    """One ROS2 step of an all-isothermal network in the moles n_k of every species.
 
-    Moles, not mass, are the stiff state: crew and supplies change the composition,
-    and with it p at fixed mass; in moles their effect on p is a plain source term
-    the implicit stage sees, instead of a jump the hatches must absorb afterwards.
+    Pressure is linear in the state (p = R_u·T/V·Σ_k n_k), so the stiff hatch flows
+    are too; crew and supplies that change the composition change p through plain
+    source terms the implicit stages see. Species moles, and so mass, are conserved
+    to rounding: W's columns over the network sum to zero like the flows' do.
+
+    W is the Jacobian with two simplifications (a W-method keeps order 2 for any W):
+    flows carry the receiving module's mole fractions in the pressure-driven term,
+    and the Jacobian of the flows is taken at the start of the step. Its structure
+    splits the solve into total moles, (I − γh·J_N)·K = Σ_k f_k, and then each
+    species, (I − γh·A)·k_k = f_k + γh·(X_k ⊙ J_N·K − A·(X_k ⊙ K)), two n×n inverses.
     """
-    n = net.n
     t_wall = np.broadcast_to(net.wall_temperature_K, m0.shape)
     d = gas.R_UNIVERSAL * t_wall / net.volume_m3  # ∂p/∂N
-    w0 = _molar_mass(y0)
-    n0 = m0 / w0
+    wk = gas.MOLAR_MASS
 
-    def f(nn: F, y: F) -> tuple[F, Rates]:
-        mm = nn * _molar_mass(y)
-        r = rates(net, par, mm, t_wall, y, nn * d)
+    def state(nk: F) -> tuple[F, F, F]:
+        mk = nk * wk
+        mm = mk.sum(axis=2)
+        return mm, mk / mm[..., None], nk.sum(axis=2)
+
+    def f(nk: F) -> tuple[F, Rates]:
+        mm, y, ntot = state(nk)
+        r = rates(net, par, mm, t_wall, y, ntot * d)
         dm_k = y * r.dM[..., None] + mm[..., None] * r.dY
-        return np.asarray((dm_k / gas.MOLAR_MASS).sum(axis=2)), r
+        return np.asarray(dm_k / wk), r
 
-    f0, r0 = f(n0, y0)
+    n0 = m0[..., None] * y0 / wk
+    N0 = n0.sum(axis=2)
+    X0 = n0 / N0[..., None]
+    f0, r0 = f(n0)
     gh = (GAMMA * hh)[:, None, None]
-    A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow)
-    inv_a = np.linalg.inv(np.eye(n) - gh * A)
+    A = _upwind_mixing_matrix(net, m0, r0.link_flow, r0.ventilation_flow)
     Jf = isothermal_jacobian(net, par, m0, t_wall, y0)  # ∂ṁ/∂p
-    inv_w = np.linalg.inv(np.eye(n) - gh * (Jf / w0[:, :, None]) * d[:, None, :])
-    k1y = np.einsum("bij,bjk->bik", inv_a, r0.dY)
-    k1 = np.einsum("bij,bj->bi", inv_w, f0)
-    hc = hh[:, None]
+    J_N = (Jf / _molar_mass(y0)[:, :, None]) * d[:, None, :]
+    inv_n = np.linalg.inv(np.eye(net.n) - gh * J_N)
+    inv_a = np.linalg.inv(np.eye(net.n) - gh * A)
+
+    def solve(fk: F) -> F:
+        K = np.einsum("bij,bj->bi", inv_n, fk.sum(axis=2))
+        coupling = X0 * np.einsum("bij,bj->bi", J_N, K)[..., None] - np.einsum(
+            "bij,bjk->bik", A, X0 * K[..., None])
+        return np.asarray(np.einsum("bij,bjk->bik", inv_a, fk + gh * coupling))
+
+    hc = hh[:, None, None]
+    k1 = solve(f0)
     n1 = n0 + hc * k1
-    y1 = y0 + hc[..., None] * k1y
-    ok1: B = np.asarray((n1 > 0).all(axis=1))
-    f1, _ = f(np.where(ok1[:, None], n1, n0), y1)
-    k2 = np.einsum("bij,bj->bi", inv_w, f1 - 2 * k1)
+    ok1: B = np.asarray((n1.sum(axis=2) > 0).all(axis=1))
+    f1, _ = f(np.where(ok1[:, None, None], np.maximum(n1, 0.0), n0))
+    k2 = solve(f1 - 2 * k1)
     nn = n0 + hc * (1.5 * k1 + 0.5 * k2)
-    yn = y0 + hc[..., None] * k1y
     # error estimate filtered through W⁻¹ (Shampine 1982, ACM TOMS 8:93)
-    en = np.einsum("bij,bj->bi", inv_w, 0.5 * hc * (k1 + k2))
-    scale = tol.rtol * np.maximum(n0, np.abs(nn)) + atol_m / w0
-    err = np.max(np.abs(en) / scale, axis=1)
-    yc = np.clip(yn, 1e-300, None)
-    yc = yc / yc.sum(axis=2, keepdims=True)
-    mn = nn * _molar_mass(yc)
-    return mn, nn * d, yn, err, ok1
+    en = solve(0.5 * hc * (k1 + k2))
+    Nn = nn.sum(axis=2)
+    scale = (tol.rtol * np.maximum(np.abs(n0), np.abs(nn))
+             + (atol_m / _molar_mass(y0) + tol.atol_mass_fraction * N0)[..., None])
+    err = np.max(np.abs(en) / scale, axis=(1, 2))
+    ok1 &= (Nn > 0).all(axis=1)
+    mn, yn, _ = state(np.maximum(nn, 0.0))
+    return mn, Nn * d, yn, err, ok1
 
 
 def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F, hh: F,
@@ -250,8 +317,8 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
     n = net.n
     dm0, dp0, r0 = state_rates(net, par, m0, t0, y0)
     gh = (GAMMA * hh)[:, None, None]
-    A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow)
-    inv_a = np.linalg.inv(np.eye(n) - gh * A)
+    A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow, r0.ventilation_flow)
+    inv_a: F = np.linalg.inv(np.eye(n) - hh[:, None, None] * A)
     J = jac(par, m0, t0, y0)
     inv_w = np.linalg.inv(np.eye(2 * n) - gh * J)
 
@@ -260,6 +327,7 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
         return k[:, :n], k[:, n:]
 
     k1y = np.einsum("bij,bjk->bik", inv_a, r0.dY)
+    err_y = _composition_error(A, inv_a, k1y, y0, hh, tol)
     k1m, k1t = solve(dm0, dp0)
     hc = hh[:, None]
     m1, t1, y1 = m0 + hc * k1m, t0 + hc * k1t, y0 + hc[..., None] * k1y
@@ -269,9 +337,9 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
     k2m, k2t = solve(dm1 - 2 * k1m, dp1 - 2 * k1t)
     mn = m0 + hc * (1.5 * k1m + 0.5 * k2m)
     tn = t0 + hc * (1.5 * k1t + 0.5 * k2t)
-    # Mass fractions take one linearly implicit Euler step with the flows frozen at
-    # the start (first order, stable): composition changes over hours to days, and
-    # carrying it through the stages let noise in stiff hatch flows set the step.
+    # Mass fractions take one backward-Euler step with the flows frozen at the start
+    # (first order, L-stable): carrying them through the W-method stages let noise in
+    # the stiff hatch flows set the step size.
     yn = y0 + hc[..., None] * k1y
     # The raw estimate y_new − (y + h·k1) does not vanish on stiff, slaved modes (the
     # embedded method is not L-stable); filtering it through W⁻¹ does (Shampine 1982,
@@ -280,7 +348,7 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
     scale_m = tol.rtol * np.maximum(np.abs(m0), np.abs(mn)) + atol_m
     scale_t = tol.rtol * np.maximum(t0, np.abs(tn)) + tol.atol_pressure_Pa
     err = np.maximum(np.max(np.abs(em) / scale_m, axis=1), np.max(np.abs(et) / scale_t, axis=1))
-    return mn, tn, yn, err, ok1
+    return mn, tn, yn, np.maximum(err, err_y), ok1
 
 
 def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,

@@ -80,6 +80,7 @@ class Network:
     crew_source_kg_per_s: F  # [n, 4] species sources (O2 negative, CO2 positive)
     link_a: I  # [L]
     link_b: I  # [L]
+    link_ventilation_m3_per_s: F  # [L] fan exchange through open hatches, each way
     incidence: F  # [L, n+1]: +1 at a, -1 at b
     onehot_a: F  # [L, n+1]
     onehot_b: F  # [L, n+1]
@@ -260,6 +261,9 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         crew_source_kg_per_s=crew,
         link_a=link_a,
         link_b=link_b,
+        link_ventilation_m3_per_s=np.array(
+            [station.hatch(s.name).ventilation_m3_per_s if s.kind == "hatch" else 0.0
+             for s in slots]),
         incidence=onehot_a - onehot_b,
         onehot_a=onehot_a,
         onehot_b=onehot_b,
@@ -279,6 +283,7 @@ class Rates:
     dY: F  # [B, n, 4] 1/s
     link_flow: F  # [B, L] kg/s, a → b
     supply_flow: F  # [B, S] kg/s
+    ventilation_flow: F | None  # [B, L] kg/s each way through ventilated hatches
 
 
 def pressure(net: Network, M: F, T: F, Y: F) -> F:
@@ -345,6 +350,12 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     up_y = np.where(fwd[..., None], ye[:, a], ye[:, b])  # [B, L, 4]
     dM = -(mdot @ net.incidence)[:, :n]
     dm_k = -np.swapaxes(np.swapaxes(mdot[..., None] * up_y, 1, 2) @ net.incidence, 1, 2)[:, :n]
+    x_mdot = ventilation_exchange(net, par, pe, te, re)
+    if x_mdot is not None:
+        # equal mass each way: composition mixes, no net mass moves
+        dy_ab = ye[:, b] - ye[:, a]  # [B, L, 4]
+        dm_k += np.swapaxes(np.swapaxes(x_mdot[..., None] * dy_ab, 1, 2)
+                            @ (net.onehot_a - net.onehot_b), 1, 2)[:, :n]
 
     # supplies
     s_flow = np.zeros((batch, len(net.supply_module)))
@@ -376,6 +387,13 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         gain = amd * (h_up - u_rcv)
         e_in = (gain * fwd) @ net.onehot_b + (gain * ~fwd) @ net.onehot_a
         out = (amd * fwd) @ net.onehot_a + (amd * ~fwd) @ net.onehot_b
+        if x_mdot is not None:
+            # ventilation as two opposite flows of x_mdot each
+            bidx2 = np.arange(batch)[:, None]
+            to_b = np.einsum("blk,blk->bl", ye[:, a], h_k[bidx2, a] - u_k[bidx2, b])
+            to_a = np.einsum("blk,blk->bl", ye[:, b], h_k[bidx2, b] - u_k[bidx2, a])
+            e_in += (x_mdot * to_b) @ net.onehot_b + (x_mdot * to_a) @ net.onehot_a
+            out += x_mdot @ (net.onehot_a + net.onehot_b)
         e_in = e_in[:, :n]
         out = out[:, :n]
         if s_flow.shape[1]:
@@ -386,7 +404,16 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         q = wall_heat_flow(net.wall_conductance_W_per_K, net.wall_temperature_K, T)
         dT = temperature_rate(M, cv, e_in, out, r, T, q)
         dT = np.where(net.isothermal, 0.0, dT)
-    return Rates(dM, dT, dY, mdot, s_flow)
+    return Rates(dM, dT, dY, mdot, s_flow, x_mdot)
+
+
+def ventilation_exchange(net: Network, par: Params, pe: F, te: F, re: F) -> F | None:
+    """Mass each way through every ventilated open hatch [B, L] [kg/s], or None if none."""
+    if not net.link_ventilation_m3_per_s.any():
+        return None
+    a, b = net.link_a, net.link_b
+    rho = 0.5 * (pe[:, a] / (re[:, a] * te[:, a]) + pe[:, b] / (re[:, b] * te[:, b]))
+    return np.asarray(net.link_ventilation_m3_per_s * rho * par.link_enabled)
 
 
 def supply_flows(net: Network, par: Params, p_supplied: F) -> F:

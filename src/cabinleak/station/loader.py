@@ -35,6 +35,7 @@ _DIMENSIONS = {
     "m3": ("volume", 1.0), "m2": ("area", 1.0), "Pa": ("pressure", 1.0), "K": ("temperature", 1.0),
     "mm": ("length", 1e-3), "m": ("length", 1.0), "s": ("time", 1.0),
     "kg_per_s": ("mass_rate", 1.0), "kg_per_day": ("mass_rate", 1.0 / DAY_S),
+    "m3_per_s": ("volume_rate", 1.0),
 }
 
 
@@ -111,7 +112,8 @@ class _Table:
 
 
 _EXAMPLES = {"volume": "100 m3", "area": "0.5 m2", "pressure": "760 mmHg", "temperature": "22 C",
-             "length": "2 mm", "time": "2 h", "mass_rate": "1.4 kg/day"}
+             "length": "2 mm", "time": "2 h", "mass_rate": "1.4 kg/day",
+             "volume_rate": "140 cfm"}
 
 
 def bundled_stations() -> dict[str, str]:
@@ -239,7 +241,9 @@ def _hatch(t: _Table, index: int) -> Hatch:
         area = t.quantity("area", "m2")
     hatch = Hatch(id=hid, a=between[0], b=between[1], area_m2=area,
                   discharge_coefficient=t.number("discharge_coefficient", 0.6),
-                  open=t.boolean("open", True), source=t.text("source", default=""),
+                  open=t.boolean("open", True),
+                  ventilation_m3_per_s=t.quantity("ventilation", "m3_per_s", default=0.0),
+                  source=t.text("source", default=""),
                   estimate=t.boolean("estimate", False))
     t.check_unused()
     return hatch

@@ -60,7 +60,12 @@ class Module:
 
 @dataclass(frozen=True)
 class Hatch:
-    """An opening between two modules; open hatches are large orifices."""
+    """An opening between two modules; open hatches are large orifices.
+
+    ``ventilation_m3_per_s`` is the air that fans exchange through the open hatch, the
+    same volume each way (intermodule ventilation): it mixes the modules' compositions
+    without moving net mass.
+    """
 
     id: str
     a: str
@@ -68,6 +73,7 @@ class Hatch:
     area_m2: float
     discharge_coefficient: float = 0.6
     open: bool = True
+    ventilation_m3_per_s: float = 0.0
     source: str = ""
     estimate: bool = False
 
@@ -290,6 +296,7 @@ def _validate(st: Station) -> None:
             raise StationError(src, where, "joins a module to itself")
         _positive(src, where, "area_m2", h.area_m2)
         _positive(src, where, "discharge_coefficient", h.discharge_coefficient)
+        _positive(src, where, "ventilation_m3_per_s", h.ventilation_m3_per_s, allow_zero=True)
     for lk in st.leaks:
         where = f"leak {lk.id or lk.module!r}"
         known(where, "module", lk.module)
