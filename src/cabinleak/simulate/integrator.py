@@ -318,7 +318,7 @@ def _step_general(net: Network, par: Params, jac: _Jacobian, m0: F, t0: F, y0: F
     dm0, dp0, r0 = state_rates(net, par, m0, t0, y0)
     gh = (GAMMA * hh)[:, None, None]
     A = _mixing_matrix(net, m0, r0.link_flow, r0.supply_flow, r0.ventilation_flow)
-    inv_a: F = np.linalg.inv(np.eye(n) - hh[:, None, None] * A)
+    inv_a = np.asarray(np.linalg.inv(np.eye(n) - hh[:, None, None] * A), dtype=np.float64)
     J = jac(par, m0, t0, y0)
     inv_w = np.linalg.inv(np.eye(2 * n) - gh * J)
 
