@@ -283,7 +283,7 @@ class Rates:
     dY: F  # [B, n, 4] 1/s
     link_flow: F  # [B, L] kg/s, a → b
     supply_flow: F  # [B, S] kg/s
-    ventilation_flow: F | None  # [B, L] kg/s each way through ventilated hatches
+    ventilation_flow: F | None  # [B, L] mol/s each way through ventilated hatches
 
 
 def pressure(net: Network, M: F, T: F, Y: F) -> F:
@@ -350,12 +350,16 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     up_y = np.where(fwd[..., None], ye[:, a], ye[:, b])  # [B, L, 4]
     dM = -(mdot @ net.incidence)[:, :n]
     dm_k = -np.swapaxes(np.swapaxes(mdot[..., None] * up_y, 1, 2) @ net.incidence, 1, 2)[:, :n]
-    x_mdot = ventilation_exchange(net, par, pe, te, re)
-    if x_mdot is not None:
-        # equal mass each way: composition mixes, no net mass moves
-        dy_ab = ye[:, b] - ye[:, a]  # [B, L, 4]
-        dm_k += np.swapaxes(np.swapaxes(x_mdot[..., None] * dy_ab, 1, 2)
-                            @ (net.onehot_a - net.onehot_b), 1, 2)[:, :n]
+    x_mol = ventilation_exchange(net, par, pe, te)
+    if x_mol is not None:
+        # equal moles each way (fans move equal volumes at equal p and T): composition
+        # mixes; mass moves only as far as the two molar masses differ
+        xe = gas.mass_to_mole_fractions(np.where(ye.sum(axis=2, keepdims=True) > 0, ye, 1.0))
+        to_b_k = x_mol[..., None] * xe[:, a] * gas.MOLAR_MASS  # [B, L, 4] kg/s a → b
+        to_a_k = x_mol[..., None] * xe[:, b] * gas.MOLAR_MASS
+        x_net = to_b_k - to_a_k  # net a → b per species
+        dm_k -= np.swapaxes(np.swapaxes(x_net, 1, 2) @ net.incidence, 1, 2)[:, :n]
+        dM -= (x_net.sum(axis=2) @ net.incidence)[:, :n]
 
     # supplies
     s_flow = np.zeros((batch, len(net.supply_module)))
@@ -387,13 +391,13 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         gain = amd * (h_up - u_rcv)
         e_in = (gain * fwd) @ net.onehot_b + (gain * ~fwd) @ net.onehot_a
         out = (amd * fwd) @ net.onehot_a + (amd * ~fwd) @ net.onehot_b
-        if x_mdot is not None:
-            # ventilation as two opposite flows of x_mdot each
+        if x_mol is not None:
+            # ventilation as two opposite flows
             bidx2 = np.arange(batch)[:, None]
-            to_b = np.einsum("blk,blk->bl", ye[:, a], h_k[bidx2, a] - u_k[bidx2, b])
-            to_a = np.einsum("blk,blk->bl", ye[:, b], h_k[bidx2, b] - u_k[bidx2, a])
-            e_in += (x_mdot * to_b) @ net.onehot_b + (x_mdot * to_a) @ net.onehot_a
-            out += x_mdot @ (net.onehot_a + net.onehot_b)
+            to_b = np.einsum("blk,blk->bl", to_b_k, h_k[bidx2, a] - u_k[bidx2, b])
+            to_a = np.einsum("blk,blk->bl", to_a_k, h_k[bidx2, b] - u_k[bidx2, a])
+            e_in += to_b @ net.onehot_b + to_a @ net.onehot_a
+            out += to_b_k.sum(axis=2) @ net.onehot_a + to_a_k.sum(axis=2) @ net.onehot_b
         e_in = e_in[:, :n]
         out = out[:, :n]
         if s_flow.shape[1]:
@@ -404,16 +408,19 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         q = wall_heat_flow(net.wall_conductance_W_per_K, net.wall_temperature_K, T)
         dT = temperature_rate(M, cv, e_in, out, r, T, q)
         dT = np.where(net.isothermal, 0.0, dT)
-    return Rates(dM, dT, dY, mdot, s_flow, x_mdot)
+    return Rates(dM, dT, dY, mdot, s_flow, x_mol)
 
 
-def ventilation_exchange(net: Network, par: Params, pe: F, te: F, re: F) -> F | None:
-    """Mass each way through every ventilated open hatch [B, L] [kg/s], or None if none."""
+def ventilation_exchange(net: Network, par: Params, pe: F, te: F) -> F | None:
+    """Moles each way through every ventilated open hatch [B, L] [mol/s], or None if none.
+
+    The fans' volume flow at the mean molar density of the two sides, p/(R_u·T).
+    """
     if not net.link_ventilation_m3_per_s.any():
         return None
     a, b = net.link_a, net.link_b
-    rho = 0.5 * (pe[:, a] / (re[:, a] * te[:, a]) + pe[:, b] / (re[:, b] * te[:, b]))
-    return np.asarray(net.link_ventilation_m3_per_s * rho * par.link_enabled)
+    conc = 0.5 * (pe[:, a] / te[:, a] + pe[:, b] / te[:, b]) / gas.R_UNIVERSAL
+    return np.asarray(net.link_ventilation_m3_per_s * conc * par.link_enabled)
 
 
 def supply_flows(net: Network, par: Params, p_supplied: F) -> F:
