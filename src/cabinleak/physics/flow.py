@@ -89,7 +89,7 @@ def orifice_mass_flow(
     return np.asarray(np.where(pu > 0.0, cda * pu * flux, 0.0))
 
 
-def _regularize(mdot: Array, dp: Array, linear_below_Pa: float) -> Array:
+def _regularize(mdot: Array, dp: Array, linear_below_Pa: ArrayLike) -> Array:
     """Make a square-root law linear for |Δp| << ``linear_below_Pa``.
 
     ṁ_reg = ṁ·sqrt(|Δp| / sqrt(Δp² + ε²)): equal to ṁ for |Δp| >> ε, linear in Δp
@@ -98,10 +98,12 @@ def _regularize(mdot: Array, dp: Array, linear_below_Pa: float) -> Array:
     The same device ("regularized root") is used by Modelica.Fluid's
     ``regRoot`` (Modelica Association, Modelica.Fluid.Utilities).
     """
-    if linear_below_Pa <= 0.0:
+    eps = np.asarray(linear_below_Pa, dtype=float)
+    if not (eps > 0.0).any():
         return mdot
     adp = np.abs(dp)
-    return np.asarray(mdot * np.sqrt(adp / np.sqrt(adp * adp + linear_below_Pa**2)))
+    factor = np.sqrt(adp / np.sqrt(adp * adp + eps * eps))
+    return np.asarray(np.where(eps > 0.0, mdot * factor, mdot))
 
 
 def orifice_flow(
@@ -115,7 +117,7 @@ def orifice_flow(
     r_b: ArrayLike,
     gamma_b: ArrayLike,
     *,
-    linear_below_Pa: float = 0.0,
+    linear_below_Pa: ArrayLike = 0.0,
 ) -> Array:
     """Signed mass flow a → b through an orifice or an open hatch [kg/s].
 
@@ -136,6 +138,18 @@ def orifice_flow(
     return np.asarray(np.where(forward, mdot, -mdot))
 
 
+#: Below this pressure difference an open hatch's flow is made linear [Pa]. Across an
+#: open hatch the difference that carries even a large leak's flow is a few mPa, and
+#: a hatch that opens between unequal modules equalises them in well under a second
+#: either way; only the stiffness of the network changes (a linear law near
+#: equilibrium lets a linearly implicit integrator take steps of hours).
+HATCH_LINEAR_BELOW_PA = 100.0
+
+#: The same for small orifices between modules (a leaking hatch seal): kept small,
+#: since there the flow at tens of pascals is what a test measures [Pa].
+ORIFICE_LINEAR_BELOW_PA = 1.0
+
+
 def hatch_flow(
     area_m2: ArrayLike,
     p_a_Pa: ArrayLike,
@@ -148,7 +162,7 @@ def hatch_flow(
     gamma_b: ArrayLike,
     *,
     discharge_coefficient: float = 0.6,
-    linear_below_Pa: float = 1.0,
+    linear_below_Pa: float = HATCH_LINEAR_BELOW_PA,
 ) -> Array:
     """Signed mass flow a → b through an open hatch, a large orifice [kg/s].
 

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
+from cabinleak.physics.flow import HATCH_LINEAR_BELOW_PA
 from cabinleak.simulate.events import Event, HatchEvent, Scenario, SupplyEvent
 from cabinleak.simulate.integrator import ProgressCallback, Tolerances, integrate
 from cabinleak.simulate.network import Network, Params, apply_events, compile_network, rates
@@ -57,7 +58,7 @@ def simulate_batch(
     n_out: int | None = None,
     t_eval: ArrayLike | None = None,
     tolerances: Tolerances | None = None,
-    linear_below_Pa: float = 1.0,
+    linear_below_Pa: float = HATCH_LINEAR_BELOW_PA,
     chunk_size: int = 2048,
     progress: ProgressCallback | None = None,
 ) -> BatchResult:
@@ -70,8 +71,9 @@ def simulate_batch(
     duration_s : Simulated time [s], > 0.
     n_out, t_eval : Output times: ``n_out`` evenly spaced (default 401) or explicit times.
     tolerances : Error control (:class:`Tolerances`).
-    linear_below_Pa : Pressure difference below which orifice and hatch flow is made
-        linear (regularisation of the square-root law, see ``physics.flow``) [Pa].
+    linear_below_Pa : Pressure difference below which open-hatch flow is made linear
+        (regularisation of the square-root law, see
+        ``physics.flow.HATCH_LINEAR_BELOW_PA``) [Pa].
     chunk_size : Scenarios integrated together.
     progress : Called with the fraction done (0-1).
     """
@@ -142,7 +144,7 @@ def simulate(
     n_out: int | None = None,
     t_eval: ArrayLike | None = None,
     tolerances: Tolerances | None = None,
-    linear_below_Pa: float = 1.0,
+    linear_below_Pa: float = HATCH_LINEAR_BELOW_PA,
     progress: ProgressCallback | None = None,
 ) -> SimulationResult:
     """Simulate one scenario of a station for ``duration_s`` seconds.

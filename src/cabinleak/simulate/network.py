@@ -84,7 +84,7 @@ class Network:
     incidence: F  # [L, n+1]: +1 at a, -1 at b
     onehot_a: F  # [L, n+1]
     onehot_b: F  # [L, n+1]
-    linear_below_Pa: float
+    link_linear_below_Pa: F  # [L] regularisation of each orifice-type link
 
     @cached_property
     def orifice_links(self) -> I:
@@ -123,7 +123,8 @@ class Network:
 
 
 def compile_network(station: Station, scenarios: list[Scenario], *,
-                    linear_below_Pa: float = 1.0) -> tuple[Network, Params]:
+                    linear_below_Pa: float = flow.HATCH_LINEAR_BELOW_PA,
+                    ) -> tuple[Network, Params]:
     """Compile a station and a batch of scenarios into arrays.
 
     Leaks of the station apply to every scenario; each scenario adds its own. Leaks
@@ -267,7 +268,9 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         incidence=onehot_a - onehot_b,
         onehot_a=onehot_a,
         onehot_b=onehot_b,
-        linear_below_Pa=linear_below_Pa,
+        link_linear_below_Pa=np.array(
+            [linear_below_Pa if s.kind == "hatch" else flow.ORIFICE_LINEAR_BELOW_PA
+             for s in slots]),
     )
     params = Params(cda, cond, coef, expo, enabled, sup_enabled, ev_time, ev_kind, ev_slot,
                     ev_value)
@@ -316,7 +319,7 @@ def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, 
         j = net.orifice_links
         mdot[:, j] = flow.orifice_flow(par.link_cda[:, j], pa[:, j], ta[:, j], ra[:, j], ga[:, j],
                                        pb[:, j], tb[:, j], rb[:, j], gb[:, j],
-                                       linear_below_Pa=net.linear_below_Pa)
+                                       linear_below_Pa=net.link_linear_below_Pa[j])
     if net.crack_links.size:
         j = net.crack_links
         mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], ta[:, j], ra[:, j],
