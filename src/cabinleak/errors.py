@@ -35,3 +35,7 @@ class StationError(CabinleakError):
 
 class ScenarioError(CabinleakError):
     """A simulation request (leak, event, duration) is invalid."""
+
+
+class SimulationError(CabinleakError):
+    """The integrator could not finish (step limit reached); says where it stopped."""

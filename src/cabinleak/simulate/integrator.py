@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from cabinleak.errors import SimulationError
 from cabinleak.physics import gas
 from cabinleak.simulate.network import (
     Network,
@@ -464,7 +465,10 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
             break
         steps += 1
         if steps > tol.max_steps:
-            raise RuntimeError(f"integration needed more than {tol.max_steps} steps")
+            raise SimulationError(
+                f"integration stopped after {tol.max_steps} steps at t = "
+                f"{float(np.min(t[act])):.6g} s of {t_end:.6g} s; raise "
+                "Tolerances.max_steps or loosen rtol")
         p = par.take(act)
         m0, t0, y0 = M[act], T[act], Y[act]
         next_stop = np.minimum(t_out[out_ptr[act]], p.ev_time[np.arange(act.size), ev_ptr[act]])
