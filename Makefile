@@ -25,7 +25,8 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_simulate.py
+	$(BIN)/python benchmarks/bench_simulate.py --write
+	$(BIN)/python benchmarks/bench_simulate.py --write --linear-below-Pa 1
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache

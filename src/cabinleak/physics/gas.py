@@ -89,6 +89,11 @@ def mass_to_mole_fractions(y: ArrayLike) -> NDArray[np.float64]:
     return n / n.sum(axis=-1, keepdims=True)
 
 
+def molar_mass(y: ArrayLike) -> NDArray[np.float64]:
+    """Mixture molar mass W = 1/Σ(Y_k/W_k) [kg/mol] from mass fractions (last axis)."""
+    return np.asarray(1.0 / (np.asarray(y, dtype=float) / MOLAR_MASS).sum(axis=-1))
+
+
 def gas_constant(y: ArrayLike) -> NDArray[np.float64]:
     """Specific gas constant of a mixture, R = Σ Y_k R_k [J/(kg·K)].
 
