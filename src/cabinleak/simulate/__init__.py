@@ -102,7 +102,7 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
     """Evaluate flows at the outputs (replaying events) and build the results."""
 
     batch, nt, n = M.shape
-    vacuum = np.array([s.b == n for s in net.links])
+    vacuum = np.array([s.b == n for s in net.links], dtype=bool)
     out = []
     link_flow = np.empty((batch, nt, net.n_links))
     supply_flow = np.empty((batch, nt, len(net.supply_module)))

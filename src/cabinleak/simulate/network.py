@@ -99,6 +99,11 @@ class Network:
         return np.flatnonzero([s.law == POWER for s in self.links])
 
     @cached_property
+    def wall_species_cp(self) -> F:
+        """Species cp at the wall temperatures [n, 4] [J/(kg·K)]."""
+        return gas.species_cp(self.wall_temperature_K)
+
+    @cached_property
     def supply_onehot(self) -> F:
         out = np.zeros((len(self.supply_module), self.n))
         out[np.arange(len(self.supply_module)), self.supply_module] = 1.0
@@ -287,6 +292,7 @@ class Rates:
     link_flow: F  # [B, L] kg/s, a → b
     supply_flow: F  # [B, S] kg/s
     ventilation_flow: F | None  # [B, L] mol/s each way through ventilated hatches
+    dm_k: F  # [B, n, 4] kg/s of each species
 
 
 def pressure(net: Network, M: F, T: F, Y: F) -> F:
@@ -339,7 +345,8 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     """
     batch, n = M.shape
     r = Y @ gas.R_SPECIES  # [B, n]
-    cp_k = gas.species_cp(T)  # [B, n, 4]
+    # isothermal networks: every module sits at its wall temperature
+    cp_k = net.wall_species_cp if net.isothermal.all() else gas.species_cp(T)
     cp = (Y * cp_k).sum(axis=2)
     cv = cp - r
     gam = cp / cv
@@ -374,11 +381,13 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         dm_k += onehot.T @ (s_flow[..., None] * net.supply_y)
 
     # crew: O2 use fades out as O2 runs out, so a sealed module never goes negative
-    o2 = gas.SPECIES.index("O2")
-    crew = np.broadcast_to(net.crew_source_kg_per_s, (batch, n, 4)).copy()
-    crew[:, :, o2] *= Y[:, :, o2] / (Y[:, :, o2] + 1e-4)
-    dM += crew.sum(axis=2)
-    dm_k += crew
+    crew = np.zeros((1, n, 4))
+    if net.crew_source_kg_per_s.any():
+        o2 = gas.SPECIES.index("O2")
+        crew = np.broadcast_to(net.crew_source_kg_per_s, (batch, n, 4)).copy()
+        crew[:, :, o2] *= Y[:, :, o2] / (Y[:, :, o2] + 1e-4)
+        dM += crew.sum(axis=2)
+        dm_k += crew
     dY = (dm_k - Y * dM[..., None]) / M[..., None]
 
     dT = np.zeros_like(T)
@@ -411,7 +420,7 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         q = wall_heat_flow(net.wall_conductance_W_per_K, net.wall_temperature_K, T)
         dT = temperature_rate(M, cv, e_in, out, r, T, q)
         dT = np.where(net.isothermal, 0.0, dT)
-    return Rates(dM, dT, dY, mdot, s_flow, x_mol)
+    return Rates(dM, dT, dY, mdot, s_flow, x_mol, dm_k)
 
 
 def ventilation_exchange(net: Network, par: Params, pe: F, te: F) -> F | None:

@@ -156,8 +156,7 @@ def step_isothermal(net: Network, par: Params, m0: F, p0: F, y0: F, hh: F, tol: 
     def f(nk: F) -> tuple[F, Rates]:
         mm, y, ntot = state(nk)
         r = rates(net, par, mm, t_wall, y, ntot * d)
-        dm_k = y * r.dM[..., None] + mm[..., None] * r.dY
-        return np.asarray(dm_k / wk), r
+        return np.asarray(r.dm_k / wk), r
 
     n0 = m0[..., None] * y0 / wk
     N0 = n0.sum(axis=2)

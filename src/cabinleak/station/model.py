@@ -29,8 +29,8 @@ SUPPLY_GASES: dict[str, tuple[float, ...]] = {
 }
 
 #: Crew metabolic defaults per crew member and day, NASA Life Support Baseline
-#: Values and Assumptions Document (BVAD), NASA/TP-2015-218570/Rev2 (2022), Table 4-22
-#: (nominal activity): O2 consumed 0.82 kg, CO2 produced 1.04 kg.
+#: Values and Assumptions Document (BVAD), NASA/TP-2015-218570/Rev2 (2022), crew-member metabolic
+#: interfaces at nominal activity: O2 consumed 0.82 kg, CO2 produced 1.04 kg.
 O2_USE_KG_PER_DAY = 0.82
 CO2_OUTPUT_KG_PER_DAY = 1.04
 
