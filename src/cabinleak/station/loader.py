@@ -227,9 +227,15 @@ def _module(t: _Table, defaults: _Table) -> Module:
     return module
 
 
+def _identify(t: _Table, kind: str, index: int) -> str:
+    """The item's id (default ``kind`` + its 1-based position), named in its errors."""
+    ident = t.text("id", default=f"{kind}{index + 1}")
+    t.where = f"{kind} {ident!r}"
+    return ident
+
+
 def _hatch(t: _Table, index: int) -> Hatch:
-    hid = t.text("id", default=f"hatch{index + 1}")
-    t.where = f"hatch {hid!r}"
+    hid = _identify(t, "hatch", index)
     between = t.data.get("between")
     t.used.add("between")
     if not (isinstance(between, list) and len(between) == 2
@@ -250,8 +256,7 @@ def _hatch(t: _Table, index: int) -> Hatch:
 
 
 def _leak(t: _Table, index: int) -> Leak:
-    lid = t.text("id", default=f"leak{index + 1}")
-    t.where = f"leak {lid!r}"
+    lid = _identify(t, "leak", index)
     law = t.text("law", default="orifice")
     kwargs: dict[str, Any] = {}
     if law == "orifice":
@@ -279,8 +284,7 @@ def _leak(t: _Table, index: int) -> Leak:
 
 
 def _supply(t: _Table, index: int) -> Supply:
-    sid = t.text("id", default=f"supply{index + 1}")
-    t.where = f"supply {sid!r}"
+    sid = _identify(t, "supply", index)
     mode = t.text("mode", default="regulated")
     supply = Supply(
         id=sid, module=t.text("module"), gas=t.text("gas", default="N2"),
@@ -310,8 +314,7 @@ def _crew(t: _Table) -> Crew:
 
 
 def _sensor(t: _Table, index: int) -> Sensor:
-    sid = t.text("id", default=f"sensor{index + 1}")
-    t.where = f"sensor {sid!r}"
+    sid = _identify(t, "sensor", index)
     quantity = t.text("quantity", default="pressure")
     if quantity not in ("pressure", "temperature"):
         raise t.error(f"quantity must be pressure or temperature, got {quantity!r}")
