@@ -128,8 +128,9 @@ def cmd_stations(args: argparse.Namespace) -> int:
         print(json.dumps({"stations": stations}, indent=2))
     else:
         for s in stations:
-            n_mod = len(s['modules'])
-            print(f"{s['name']:<14}{n_mod:>3} module{'s' if n_mod != 1 else ' '} {s['volume_m3']:>8.1f} m³  "
+            n_mod = len(s["modules"])
+            plural = "s" if n_mod != 1 else " "
+            print(f"{s['name']:<14}{n_mod:>3} module{plural} {s['volume_m3']:>8.1f} m³  "
                   f"{s['description']}")
             print(f"{'':<14}modules: {', '.join(s['modules'])}")
     return 0

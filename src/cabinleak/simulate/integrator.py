@@ -20,7 +20,7 @@ from cabinleak.errors import SimulationError
 from cabinleak.physics import gas
 from cabinleak.simulate.network import Network, Params, apply_events
 from cabinleak.simulate.step_general import FiniteDifferenceJacobian, step_general, temperature
-from cabinleak.simulate.step_isothermal import RODAS4, step_isothermal
+from cabinleak.simulate.step_isothermal import RODAS4, dense_state, step_isothermal
 from cabinleak.simulate.tolerances import Tolerances
 
 F = NDArray[np.float64]
@@ -28,6 +28,37 @@ F = NDArray[np.float64]
 __all__ = ["ProgressCallback", "Tolerances", "integrate"]
 
 ProgressCallback = Callable[[float], None]
+
+
+def _record_outputs(net: Network, rows: NDArray[np.intp], t0: F, t1: F,
+                    end: tuple[F, F, F], dense: tuple[F, ...] | None, t_out: F,
+                    out_ptr: NDArray[np.intp], out: tuple[F, F, F]) -> None:
+    """Store every output time in (t0, t1] of the rows that just took a step (in place).
+
+    An output at t1 takes the step's end state; one inside the step (isothermal
+    networks only: the general path lands on every output) comes from RODAS's
+    continuous extension, third order and stiffly accurate, so a fine output grid
+    costs no extra steps.
+    """
+    nt = len(t_out)
+    sel = np.flatnonzero((out_ptr[rows] < nt) & (t_out[np.minimum(out_ptr[rows], nt - 1)] <= t1))
+    while sel.size:
+        r = rows[sel]
+        k = out_ptr[r]
+        at_end = t_out[k] >= t1[sel]
+        if dense is None or at_end.all():
+            mk, pk, yk = (x[sel] for x in end)
+        else:
+            h = t1[sel] - t0[sel]
+            theta = np.where(at_end, 1.0, (t_out[k] - t0[sel]) / np.where(h > 0, h, 1.0))
+            mk, pk, yk = dense_state(net, tuple(x[sel] for x in dense), theta)
+            mk, pk, yk = (np.where(at_end.reshape((-1,) + (1,) * (a.ndim - 1)), b[sel], a)
+                          for a, b in zip((mk, pk, yk), end, strict=True))
+        out[0][r, k] = mk
+        out[1][r, k] = temperature(net, mk, pk, yk)
+        out[2][r, k] = yk
+        out_ptr[r] += 1
+        sel = sel[(out_ptr[r] < nt) & (t_out[np.minimum(out_ptr[r], nt - 1)] <= t1[sel])]
 
 
 def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
@@ -74,17 +105,23 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
                 "Tolerances.max_steps or loosen rtol")
         p = par.take(act)
         m0, t0, y0 = M[act], T[act], Y[act]
-        next_stop = np.minimum(t_out[out_ptr[act]], p.ev_time[np.arange(act.size), ev_ptr[act]])
+        # steps land exactly on events and the end, and on outputs where there is no
+        # dense output (the general path); isothermal outputs are interpolated
+        next_stop = np.minimum(t_end, p.ev_time[np.arange(act.size), ev_ptr[act]])
+        if jac.with_temperature:
+            next_stop = np.minimum(next_stop, t_out[np.minimum(out_ptr[act], nt - 1)])
         remaining = next_stop - t[act]
         hh = np.minimum(h[act], remaining)
         lands = hh >= remaining * (1.0 - 1e-12)
         hh = np.where(lands, remaining, hh)
 
+        dense: tuple[F, F, F, F] | None = None
         if jac.with_temperature:
             mn, tn, yn, err, ok1 = step_general(net, p, jac, m0, t0, y0, hh, tol, atol_M[act])
             exponent = 0.5  # ROS2's estimate is O(h²)
         else:
-            mn, tn, yn, err, ok1 = step_isothermal(net, p, m0, t0, y0, hh, tol, atol_M[act])
+            mn, tn, yn, err, ok1, dense = step_isothermal(net, p, m0, t0, y0, hh, tol,
+                                                          atol_M[act])
             exponent = 1.0 / RODAS4.error_order
         good = (ok1 & (mn > 0).all(axis=1) & (tn > 0).all(axis=1)
                 & np.isfinite(err) & np.isfinite(mn).all(axis=1))
@@ -94,27 +131,17 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
         # a step shortened to land on a stop must not shrink the next one
         h[act] = np.where(accept & lands, np.maximum(h[act], hh * factor), hh * factor)
 
-        acc = act[accept]
-        if acc.size:
-            M[acc] = mn[accept]
-            T[acc] = tn[accept]
+        if accept.any():
             yn_acc = np.clip(yn[accept], 0.0, None)
-            Y[acc] = yn_acc / yn_acc.sum(axis=2, keepdims=True)
-            landed = accept & lands
-            t[acc] = np.where(landed[accept], next_stop[accept], t[acc] + hh[accept])
-            rows = act[landed]
+            yn_acc = yn_acc / yn_acc.sum(axis=2, keepdims=True)
+            acc = act[accept]
+            t_new = np.where(lands[accept], next_stop[accept], t[acc] + hh[accept])
+            _record_outputs(net, acc, t[acc], t_new, (mn[accept], tn[accept], yn_acc),
+                            None if dense is None else tuple(x[accept] for x in dense),
+                            t_out, out_ptr, (out_M, out_T, out_Y))
+            M[acc], T[acc], Y[acc], t[acc] = mn[accept], tn[accept], yn_acc, t_new
+            rows = act[accept & lands]
             if rows.size:
-                # record outputs that fall on this time, then apply events
-                while True:
-                    on_out = rows[(out_ptr[rows] < nt)]
-                    on_out = on_out[t_out[np.minimum(out_ptr[on_out], nt - 1)] <= t[on_out]]
-                    if on_out.size == 0:
-                        break
-                    k = out_ptr[on_out]
-                    out_M[on_out, k] = M[on_out]
-                    out_T[on_out, k] = temperature(net, M[on_out], T[on_out], Y[on_out])
-                    out_Y[on_out, k] = Y[on_out]
-                    out_ptr[on_out] += 1
                 apply_events(net, par, ev_ptr, t, rows)
         if progress is not None and t_end > 0:
             progress(float(np.min(np.where(out_ptr < nt, t, t_end))) / t_end)

@@ -8,7 +8,7 @@ ghost module with p = 0 at index ``n``. All arrays carry the batch on axis 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -337,6 +337,17 @@ def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, 
     return np.asarray(mdot * par.link_enabled)
 
 
+def flows_at(net: Network, par: Params, M: F, T: F, Y: F) -> tuple[F, F]:
+    """Link flows [B, L] and supply flows [B, S] of given states [kg/s] (no derivatives)."""
+    r = Y @ gas.R_SPECIES
+    cp_k = net.wall_species_cp if net.isothermal.all() else gas.species_cp(T)
+    cp = (Y * cp_k).sum(axis=2)
+    p = M * r * T / net.volume_m3
+    pe, te, re, ge, _ = extend_vacuum(p, T, r, cp / (cp - r), Y)
+    s_flow = supply_flows(net, par, p[:, net.supply_module])
+    return link_flows(net, par, pe, te, re, ge), s_flow
+
+
 def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Rates:
     """Right-hand side of the network ODE for every scenario of the batch.
 
@@ -440,6 +451,30 @@ def supply_flows(net: Network, par: Params, p_supplied: F) -> F:
     frac = np.where(net.supply_regulated,
                     np.clip((net.supply_set_Pa - p_supplied) / net.supply_band_Pa, 0.0, 1.0), 1.0)
     return np.asarray(frac * net.supply_flow_kg_per_s * par.supply_enabled)
+
+
+def params_at(par0: Params, times: F) -> Params:
+    """The parameters in force at each of ``times``, flattened to [B·K, ...] (scenario-major).
+
+    ``par0`` holds the state before any event. An event at t_e is in force at t when
+    t_e < t, or t_e <= 0 (events at the start apply before the first output), which
+    matches the integrator: it records an output at t, then applies events at t.
+    """
+    batch, k = par0.link_cda.shape[0], len(times)
+    link_on = np.repeat(par0.link_enabled[:, None, :], k, axis=1)
+    supply_on = np.repeat(par0.supply_enabled[:, None, :], k, axis=1)
+    for e in range(par0.ev_time.shape[1]):
+        te = par0.ev_time[:, e]
+        in_force = (times[None, :] > te[:, None]) | (te[:, None] <= 0.0)
+        bb, kk = np.nonzero(in_force & np.isfinite(te)[:, None])
+        kind, slot, value = par0.ev_kind[bb, e], par0.ev_slot[bb, e], par0.ev_value[bb, e]
+        link = kind == _SET_LINK
+        link_on[bb[link], kk[link], slot[link]] = value[link]
+        supply_on[bb[~link], kk[~link], slot[~link]] = value[~link]
+    flat = np.repeat(np.arange(batch), k)
+    taken = par0.take(flat)
+    return replace(taken, link_enabled=link_on.reshape(batch * k, -1),
+                   supply_enabled=supply_on.reshape(batch * k, -1))
 
 
 def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
