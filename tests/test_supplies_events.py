@@ -113,3 +113,23 @@ count = 3
     # the BVAD rates the model cites (NASA/TP-2015-218570/Rev2): 0.82 kg O2 used, 1.04 kg CO2 made
     assert n[0, 1] - n[-1, 1] == pytest.approx(3 * 0.82, rel=1e-3)
     assert n[-1, 2] - n[0, 2] == pytest.approx(3 * 1.04, rel=1e-3)
+
+
+def test_equivalent_diameter_round_trip() -> None:
+    """area → Cd·A → diameter at the stated Cd returns the start (STYLE.md §10)."""
+    from cabinleak.physics.flow import equivalent_diameter, hole_area
+
+    for d_m, cd in ((1e-3, 0.6), (2e-3, 1.0), (0.2e-3, 0.85)):
+        assert float(equivalent_diameter(cd * hole_area(d_m), cd)) == pytest.approx(d_m, rel=1e-12)
+
+
+def test_station_with_leaks_names_them_and_keeps_existing() -> None:
+    st = parse_station(ROOM + """
+[[leak]]
+module = "room"
+diameter_mm = 1
+""")
+    more = st.with_leaks([Leak(module="room", diameter_m=2e-3)])
+    assert [lk.id for lk in more.leaks] == ["leak1", "leak2"]
+    only = st.with_leaks([Leak(module="room", diameter_m=2e-3)], keep=False)
+    assert len(only.leaks) == 1
