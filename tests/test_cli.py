@@ -8,21 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from stations_text import MINIMAL_CHAMBER
 
 from cabinleak.cli import main
 
-CHAMBER = """
-name = "test-chamber"
-[[module]]
-id = "chamber"
-volume_m3 = 100
-pressure_Pa = 101325
-temperature_K = 295
-[[leak]]
-module = "chamber"
-diameter_mm = 10
-discharge_coefficient = 1.0
-"""
+CHAMBER = MINIMAL_CHAMBER
 
 
 def _closed_form_isothermal(t_s: float, r: float, gamma: float) -> float:

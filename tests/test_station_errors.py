@@ -5,23 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from stations_text import MINIMAL_CHAMBER
 
 from cabinleak.cli import main
 from cabinleak.errors import StationError
 from cabinleak.station import load_station, parse_station
 
-MINIMAL = """
-name = "test-chamber"
-[[module]]
-id = "chamber"
-volume_m3 = 100
-pressure_Pa = 101325
-temperature_K = 295
-[[leak]]
-module = "chamber"
-diameter_mm = 10
-discharge_coefficient = 1.0
-"""
+MINIMAL = MINIMAL_CHAMBER
 
 
 def test_minimal_file_from_the_issue_loads() -> None:
