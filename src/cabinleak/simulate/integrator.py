@@ -1,7 +1,8 @@
 """Batched, adaptive integration of the network ODE: the stepping loop.
 
 Each scenario of a batch has its own time and step size; all advance together in
-vectorised NumPy, and every scenario lands exactly on each output and event time.
+vectorised NumPy. Every scenario lands exactly on each of its events; outputs in
+between are interpolated (isothermal networks) or landed on (the general path).
 All-isothermal networks step with RODAS4 in species moles
 (:mod:`cabinleak.simulate.step_isothermal`); networks with adiabatic or
 wall-exchange modules with ROS2 in (mass, pressure) (:mod:`~.step_general`).
@@ -68,10 +69,10 @@ def _record_outputs(net: Network, rows: NDArray[np.intp], t0: F, t1: F,
 
 def _first_step(net: Network, par: Params, M: F, P: F, Y: F, tol: Tolerances,
                 t_end: float) -> F:
-    """Initial step per scenario: 1 % of the time in which any module's mass would change
-    by its tolerance-scaled size at the initial rate (Hairer, Nørsett & Wanner, Solving
-    ODEs I, §II.4), within [first_step_s, t_end]. A station at rest with a small leak
-    starts with steps of minutes, not the milliseconds a hatch transient needs.
+    """Initial step per scenario: 1 % of the shortest relative time scale M/|dM/dt|,
+    times rtol^(1/4) (after Hairer, Nørsett & Wanner, Solving ODEs I, §II.4), within
+    [first_step_s, t_end]. A station at rest with a small leak starts with steps of
+    minutes; unequal pressures across an open hatch give milliseconds.
     """
     dm, _, _ = state_rates(net, par, M, P, Y)
     rate = np.max(np.abs(dm) / (np.abs(M) + 1e-300), axis=1)
