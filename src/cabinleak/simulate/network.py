@@ -99,6 +99,18 @@ class Network:
         return np.flatnonzero([s.law == POWER for s in self.links])
 
     @cached_property
+    def all_isothermal(self) -> bool:
+        return bool(self.isothermal.all())
+
+    @cached_property
+    def has_crew(self) -> bool:
+        return bool(self.crew_source_kg_per_s.any())
+
+    @cached_property
+    def has_ventilation(self) -> bool:
+        return bool(self.link_ventilation_m3_per_s.any())
+
+    @cached_property
     def wall_species_cp(self) -> F:
         """Species cp at the wall temperatures [n, 4] [J/(kg·K)]."""
         return gas.species_cp(self.wall_temperature_K)
@@ -340,7 +352,7 @@ def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, 
 def flows_at(net: Network, par: Params, M: F, T: F, Y: F) -> tuple[F, F]:
     """Link flows [B, L] and supply flows [B, S] of given states [kg/s] (no derivatives)."""
     r = Y @ gas.R_SPECIES
-    cp_k = net.wall_species_cp if net.isothermal.all() else gas.species_cp(T)
+    cp_k = net.wall_species_cp if net.all_isothermal else gas.species_cp(T)
     cp = (Y * cp_k).sum(axis=2)
     p = M * r * T / net.volume_m3
     pe, te, re, ge, _ = extend_vacuum(p, T, r, cp / (cp - r), Y)
@@ -357,7 +369,7 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     batch, n = M.shape
     r = Y @ gas.R_SPECIES  # [B, n]
     # isothermal networks: every module sits at its wall temperature
-    cp_k = net.wall_species_cp if net.isothermal.all() else gas.species_cp(T)
+    cp_k = net.wall_species_cp if net.all_isothermal else gas.species_cp(T)
     cp = (Y * cp_k).sum(axis=2)
     cv = cp - r
     gam = cp / cv
@@ -393,7 +405,7 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
 
     # crew: O2 use fades out as O2 runs out, so a sealed module never goes negative
     crew = np.zeros((1, n, 4))
-    if net.crew_source_kg_per_s.any():
+    if net.has_crew:
         o2 = gas.SPECIES.index("O2")
         crew = np.broadcast_to(net.crew_source_kg_per_s, (batch, n, 4)).copy()
         crew[:, :, o2] *= Y[:, :, o2] / (Y[:, :, o2] + 1e-4)
@@ -402,7 +414,7 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     dY = (dm_k - Y * dM[..., None]) / M[..., None]
 
     dT = np.zeros_like(T)
-    if not net.isothermal.all():
+    if not net.all_isothermal:
         h_k = gas.species_enthalpy(te)  # [B, n+1, 4]
         u_k = h_k - gas.R_SPECIES * te[..., None]
         up_t_idx = np.where(fwd, a, b)
@@ -439,7 +451,7 @@ def ventilation_exchange(net: Network, par: Params, pe: F, te: F) -> F | None:
 
     The fans' volume flow at the mean molar density of the two sides, p/(R_u·T).
     """
-    if not net.link_ventilation_m3_per_s.any():
+    if not net.has_ventilation:
         return None
     a, b = net.link_a, net.link_b
     conc = 0.5 * (pe[:, a] / te[:, a] + pe[:, b] / te[:, b]) / gas.R_UNIVERSAL
