@@ -14,7 +14,6 @@ from typing import Any
 
 from cabinleak import __version__
 from cabinleak.errors import CabinleakError, ScenarioError
-from cabinleak.physics import gas
 from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
 from cabinleak.simulate import HatchEvent, SimulationResult, simulate
 from cabinleak.station import Leak, Station, bundled_stations, load_station
@@ -98,13 +97,17 @@ def _duration(text: str) -> float:
     return t
 
 
-def _summary(result: SimulationResult, floor_Pa: float | None) -> str:
+def _summary(result: SimulationResult, floor_Pa: float | None, *,
+             per_module: bool = True) -> str:
+    """The terminal summary: totals, the floor, and a table of modules."""
     lines = [str(result)]
     if floor_Pa is not None:
         ttf = result.time_to_floor_s(floor_Pa)
         when = "not reached" if ttf is None else f"after {format_duration(ttf)}"
         lines.append(f"floor {format_pressure(floor_Pa)}: {when} "
                      f"(within the {format_duration(float(result.time_s[-1]))} simulated)")
+    if not per_module:
+        return "\n".join(lines)
     lines.append("")
     lines.append(f"{'module':<14}{'volume m³':>10}{'p start mmHg':>14}{'p end mmHg':>12}"
                  f"{'T end K':>9}{'ppO2 end mmHg':>15}")
@@ -136,8 +139,12 @@ def cmd_stations(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_simulation(args: argparse.Namespace, station: Station) -> SimulationResult:
-    """Run the simulation an argument namespace describes; write the files it asks for."""
+def run_simulation(args: argparse.Namespace,
+                   station: Station) -> tuple[SimulationResult, float | None]:
+    """Run the simulation an argument namespace describes; write the files it asks for.
+
+    Returns the result and the ``--floor`` in pascals (None without one).
+    """
     leaks = [_parse_leak(x, station) for x in args.leak]
     events = [_parse_hatch_event(x, station, False) for x in args.close]
     events += [_parse_hatch_event(x, station, True) for x in args.open]
@@ -149,25 +156,23 @@ def run_simulation(args: argparse.Namespace, station: Station) -> SimulationResu
     progress.done()
     if args.out:
         write_table(state_columns(result), args.out)
-    if getattr(args, "telemetry", None):
+    if args.telemetry:
         write_table(sensor_columns(result, station.sensors, rng=args.seed), args.telemetry)
     if args.plot:
         from cabinleak.report.plots import plot_pressures
 
         highlight = tuple(dict.fromkeys(lk.module for lk in leaks))
-        title = getattr(args, "title", "") or (
-            f"{station.name}: " + ", ".join(lk.describe() + f" in {lk.module}" for lk in leaks)
-            if leaks else "")
+        title = (f"{station.name}: "
+                 + ", ".join(f"{lk.describe()} in {lk.module}" for lk in leaks)) if leaks else ""
         plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight, title=title)
-    return result
+    return result, floor
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     if args.remove:
         station = station.without(args.remove)
-    floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
-    result = run_simulation(args, station)
+    result, floor = run_simulation(args, station)
     if args.json:
         out = result.to_dict(floor)
         out["outputs"] = {"table": args.out, "telemetry": args.telemetry, "plot": args.plot}
@@ -181,26 +186,31 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+DEMO_LEAK = "soyuz-om:1.8mm:0.6"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """A 1.8 mm hole (Cd 0.6) in the Soyuz MS orbital module, hatches open, two days."""
     station = load_station("iss")
     ns = argparse.Namespace(
-        leak=["soyuz-om:1.8mm:0.6"], close=[], open=[], duration="48h", floor="490mmHg",
-        n_out=193, out=args.out, plot=args.plot, json=args.json, telemetry=None, seed=0)
-    result = run_simulation(ns, station)
-    floor = 490 * MMHG_PA
-    rate_mmhg_h = (result.pressure_Pa[0, 0] - result.pressure_Pa[-1, 0]) / MMHG_PA / 48.0
+        leak=[DEMO_LEAK], close=[], open=[], duration="48h", floor="490mmHg", n_out=193,
+        out=args.out, plot=args.plot, json=args.json, telemetry=None, seed=0)
+    result, floor = run_simulation(ns, station)
+    hours = float(result.time_s[-1]) / 3600.0
+    # the whole station shares one pressure through its open hatches: read it in Zvezda
+    p = result.pressure("zvezda")
+    rate_mmhg_h = (p[0] - p[-1]) / MMHG_PA / hours
+    leak = _parse_leak(DEMO_LEAK, station)
     if args.json:
         out = result.to_dict(floor)
-        out["demo"] = {"leak": "soyuz-om 1.8 mm, Cd 0.6", "mean_rate_mmHg_per_h": rate_mmhg_h,
-                       "plot": args.plot}
+        out["demo"] = {"leak": f"{leak.describe()} in {leak.module}",
+                       "mean_rate_mmHg_per_h": rate_mmhg_h, "plot": args.plot}
         print(json.dumps(out, indent=2))
         return 0
-    x_o2 = gas.mass_to_mole_fractions(load_station("iss").modules[0].mass_fractions)[1]
-    print("cabinleak demo: ISS after November 2021 (Soyuz MS and Progress docked), all hatches")
-    print("open, a 1.8 mm hole (Cd 0.6, Cd·A 1.53 mm²) in the Soyuz MS orbital module,")
-    print(f"7 crew using O2 (initial O2 fraction {x_o2:.3f}); 48 hours.\n")
-    print(_summary(result, floor).split("\n\nmodule")[0])
+    crew = sum(c.count for c in station.crew)
+    print(f"cabinleak demo: {station.description.splitlines()[0]}")
+    print(f"A {leak.describe()} in {leak.module}, {crew:g} crew using O2, {hours:g} hours.\n")
+    print(_summary(result, floor, per_module=False))
     print(f"mean station pressure drop {rate_mmhg_h:.2f} mmHg/h "
           "(Soyuz MS-09, 2018: about 0.6 mmHg/h reported)")
     if args.plot:
