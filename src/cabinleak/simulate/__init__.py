@@ -19,7 +19,14 @@ from cabinleak.physics import gas
 from cabinleak.physics.flow import HATCH_LINEAR_BELOW_PA
 from cabinleak.simulate.events import Event, HatchEvent, Scenario, SupplyEvent
 from cabinleak.simulate.integrator import ProgressCallback, Tolerances, integrate
-from cabinleak.simulate.network import Network, Params, compile_network, flows_at, params_at
+from cabinleak.simulate.network import (
+    Network,
+    Params,
+    compile_network,
+    flows_at,
+    params_at,
+    pressure,
+)
 from cabinleak.simulate.result import BatchResult, SimulationResult
 from cabinleak.station import Leak, Station
 
@@ -126,7 +133,7 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
                           T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4))
         link_flow[:, ks] = lf.reshape(batch, kk, -1)
         supply_flow[:, ks] = sf.reshape(batch, kk, -1)
-    p = M * (Y @ gas.R_SPECIES) * T / net.volume_m3
+    p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     names = tuple(s.name for s in net.links)
     for i in range(batch):

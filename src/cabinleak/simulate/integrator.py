@@ -18,8 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.errors import SimulationError
-from cabinleak.physics import gas
-from cabinleak.simulate.network import Network, Params, apply_events
+from cabinleak.simulate.network import Network, Params, apply_events, pressure
 from cabinleak.simulate.step_general import (
     FiniteDifferenceJacobian,
     state_rates,
@@ -87,7 +86,7 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
     Returns M, T, Y at the output times: [B, nt, n], [B, nt, n], [B, nt, n, 4].
     """
     M, T_init, Y = net.initial_state(par.link_cda.shape[0])
-    T = M * (Y @ gas.R_SPECIES) * T_init / net.volume_m3  # the pressure state P
+    T = pressure(net, M, T_init, Y)  # the integrator's second state is pressure
     batch, n = M.shape
     nt = len(t_out)
     out_M = np.empty((batch, nt, n))

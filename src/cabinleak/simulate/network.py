@@ -312,6 +312,15 @@ def pressure(net: Network, M: F, T: F, Y: F) -> F:
     return np.asarray(M * (Y @ gas.R_SPECIES) * T / net.volume_m3)
 
 
+def gas_state(net: Network, M: F, T: F, Y: F) -> tuple[F, F, F]:
+    """R [J/(kg·K)], γ [-] and p = M·R·T/V [Pa] of every module, [B, n] each."""
+    r = Y @ gas.R_SPECIES
+    # isothermal networks: every module sits at its wall temperature
+    cp_k = net.wall_species_cp if net.all_isothermal else gas.species_cp(T)
+    cp = (Y * cp_k).sum(axis=2)
+    return r, cp / (cp - r), M * r * T / net.volume_m3
+
+
 def extend_vacuum(p: F, T: F, r: F, gam: F, Y: F) -> tuple[F, F, F, F, F]:
     """Append the vacuum ghost module (p = 0; its T, R, γ are never used upstream)."""
     batch = p.shape[0]
@@ -351,11 +360,8 @@ def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, 
 
 def flows_at(net: Network, par: Params, M: F, T: F, Y: F) -> tuple[F, F]:
     """Link flows [B, L] and supply flows [B, S] of given states [kg/s] (no derivatives)."""
-    r = Y @ gas.R_SPECIES
-    cp_k = net.wall_species_cp if net.all_isothermal else gas.species_cp(T)
-    cp = (Y * cp_k).sum(axis=2)
-    p = M * r * T / net.volume_m3
-    pe, te, re, ge, _ = extend_vacuum(p, T, r, cp / (cp - r), Y)
+    r, gam, p = gas_state(net, M, T, Y)
+    pe, te, re, ge, _ = extend_vacuum(p, T, r, gam, Y)
     s_flow = supply_flows(net, par, p[:, net.supply_module])
     return link_flows(net, par, pe, te, re, ge), s_flow
 
@@ -367,13 +373,9 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
     pressure state); by default p = M·R·T/V.
     """
     batch, n = M.shape
-    r = Y @ gas.R_SPECIES  # [B, n]
-    # isothermal networks: every module sits at its wall temperature
-    cp_k = net.wall_species_cp if net.all_isothermal else gas.species_cp(T)
-    cp = (Y * cp_k).sum(axis=2)
-    cv = cp - r
-    gam = cp / cv
-    p = M * r * T / net.volume_m3 if P is None else P
+    r, gam, p_mrt = gas_state(net, M, T, Y)
+    cv = r / (gam - 1.0)
+    p = p_mrt if P is None else P
 
     pe, te, re, ge, ye = extend_vacuum(p, T, r, gam, Y)
     mdot = link_flows(net, par, pe, te, re, ge)

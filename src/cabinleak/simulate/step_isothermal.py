@@ -18,6 +18,7 @@ from cabinleak.simulate.network import (
     Rates,
     extend_vacuum,
     flows_between,
+    gas_state,
     rates,
     supply_flows,
 )
@@ -87,10 +88,8 @@ def pressure_derivatives(net: Network, par: Params, M: F, T: F, Y: F) -> tuple[F
     the flow law alone (four evaluations) give all the network needs; T, R and γ
     are held.
     """
-    r = Y @ gas.R_SPECIES
-    cp = (Y * gas.species_cp(T)).sum(axis=2)
-    gam = cp / (cp - r)
-    pe, te, re, ge, _ = extend_vacuum(M * r * T / net.volume_m3, T, r, gam, Y)
+    r, gam, p = gas_state(net, M, T, Y)
+    pe, te, re, ge, _ = extend_vacuum(p, T, r, gam, Y)
     a, b = net.link_a, net.link_b
     pa, pb = pe[:, a], pe[:, b]
     args = (te[:, a], te[:, b], re[:, a], re[:, b], ge[:, a], ge[:, b])
