@@ -94,9 +94,11 @@ def _regularize(mdot: Array, dp: Array, linear_below_Pa: ArrayLike) -> Array:
 
     ṁ_reg = ṁ·sqrt(|Δp| / sqrt(Δp² + ε²)): equal to ṁ for |Δp| >> ε, linear in Δp
     for |Δp| << ε. Orifice laws have an infinite slope at Δp = 0, which would make
-    a network of open hatches infinitely stiff; real openings turn viscous there.
-    The same device ("regularized root") is used by Modelica.Fluid's
-    ``regRoot`` (Modelica Association, Modelica.Fluid.Utilities).
+    a network of open hatches infinitely stiff. This is a numerical device, not
+    physics: it only matters where Δp < ε, and across an open hatch the Δp that
+    carries a leak's flow is millipascals either way. The same device ("regularized
+    root") is used by Modelica.Fluid's ``regRoot`` (Modelica Association,
+    Modelica.Fluid.Utilities).
     """
     eps = np.asarray(linear_below_Pa, dtype=float)
     if not (eps > 0.0).any():
