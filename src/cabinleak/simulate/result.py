@@ -20,8 +20,9 @@ class SimulationResult:
 
     Arrays: ``time_s`` [nt]; ``pressure_Pa``, ``temperature_K``, ``mass_kg`` [nt, n];
     ``mole_fractions`` [nt, n, 4] over :data:`cabinleak.physics.gas.SPECIES`;
-    ``vented_kg_per_s`` [nt]: total flow to vacuum; ``vented_kg`` [nt]: gas lost so far
-    (initial + supplied + crew sources − present), ``supplied_kg_per_s`` [nt].
+    ``vented_kg_per_s`` [nt]: total flow to vacuum; ``supplied_kg_per_s`` [nt]: total
+    supply flow; ``link_flow_kg_per_s`` [nt, L]: each link's flow a → b, named by
+    ``link_names``. :meth:`vented_kg` integrates the vented flow over the output grid.
     """
 
     station: str
