@@ -1,8 +1,4 @@
-"""Layer 4: telemetry tables in and out (CSV and Parquet).
-
-Column names carry their unit (``zvezda_pressure_Pa``, ``lab_T_K``), the convention
-the readers of later releases parse.
-"""
+"""Write telemetry tables: simulated states and what the sensors would report."""
 
 from __future__ import annotations
 
@@ -12,16 +8,12 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import ArrayLike
 
-from cabinleak.errors import CabinleakError
 from cabinleak.simulate.result import SimulationResult
 from cabinleak.simulate.sensors import sample
 from cabinleak.station import Sensor
+from cabinleak.telemetry.model import TelemetryError
 
 TABLE_FORMATS = (".csv", ".parquet")
-
-
-class TelemetryError(CabinleakError):
-    """A telemetry table cannot be written or read."""
 
 
 def write_table(columns: Mapping[str, ArrayLike], path: str | Path) -> Path:

@@ -1,0 +1,29 @@
+"""Layer 4: telemetry tables in and out (CSV and Parquet) and hand-read gauge values.
+
+Column names carry their unit (``zvezda_pressure_mmHg``, ``lab_T_C``); see
+:mod:`cabinleak.telemetry.read` for the rules and :mod:`cabinleak.telemetry.write`
+for the tables the simulator writes.
+"""
+
+from cabinleak.telemetry.model import (
+    QUANTITIES,
+    Channel,
+    DataIssue,
+    Quantity,
+    Telemetry,
+    TelemetryError,
+)
+from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
+
+__all__ = [
+    "QUANTITIES",
+    "TABLE_FORMATS",
+    "Channel",
+    "DataIssue",
+    "Quantity",
+    "Telemetry",
+    "TelemetryError",
+    "sensor_columns",
+    "state_columns",
+    "write_table",
+]
