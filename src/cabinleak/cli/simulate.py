@@ -1,0 +1,145 @@
+"""``cabinleak stations`` and ``cabinleak simulate``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from cabinleak.cli.common import Progress
+from cabinleak.errors import ScenarioError
+from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
+from cabinleak.simulate import HatchEvent, SimulationResult, simulate
+from cabinleak.station import Leak, Station, bundled_stations, load_station
+from cabinleak.telemetry import sensor_columns, state_columns, write_table
+
+
+def parse_leak(text: str, station: Station) -> Leak:
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not parts[0]:
+        raise ScenarioError(f"--leak {text!r}: expected MODULE:DIAMETER[:CD], "
+                            "e.g. soyuz-om:2mm:0.6")
+    station.module(parts[0])
+    diameter = parse_quantity(parts[1], "length", default_unit="mm")
+    if diameter <= 0:
+        raise ScenarioError(f"--leak {text!r}: diameter must be > 0")
+    cd = 0.6
+    if len(parts) == 3:
+        try:
+            cd = float(parts[2])
+        except ValueError:
+            raise ScenarioError(f"--leak {text!r}: discharge coefficient {parts[2]!r} is not a "
+                                "number (expected 0 < Cd <= 1)") from None
+        if not 0 < cd <= 1:
+            raise ScenarioError(f"--leak {text!r}: discharge coefficient must be in (0, 1], "
+                                f"got {cd:g}")
+    return Leak(module=parts[0], diameter_m=diameter, discharge_coefficient=cd,
+                id=f"cli-leak-{parts[0]}")
+
+
+def _parse_hatch_event(text: str, station: Station, is_open: bool) -> HatchEvent:
+    flag = "--open" if is_open else "--close"
+    if "@" not in text:
+        raise ScenarioError(f"{flag} {text!r}: expected HATCH@TIME, e.g. zvezda-prk@2h")
+    hatch, when = text.split("@", 1)
+    station.hatch(hatch)
+    t = parse_quantity(when, "time", default_unit="s")
+    if t < 0:
+        raise ScenarioError(f"{flag} {text!r}: time must be >= 0")
+    return HatchEvent(time_s=t, hatch=hatch, open=is_open)
+
+
+def _duration(text: str) -> float:
+    t = parse_quantity(text, "time", default_unit="s")
+    if not t > 0:
+        raise ScenarioError(f"--duration {text!r}: must be > 0")
+    return t
+
+
+def summary(result: SimulationResult, floor_Pa: float | None, *,
+             per_module: bool = True) -> str:
+    """The terminal summary: totals, the floor, and a table of modules."""
+    lines = [str(result)]
+    if floor_Pa is not None:
+        ttf = result.time_to_floor_s(floor_Pa)
+        when = "not reached" if ttf is None else f"after {format_duration(ttf)}"
+        lines.append(f"floor {format_pressure(floor_Pa)}: {when} "
+                     f"(within the {format_duration(float(result.time_s[-1]))} simulated)")
+    if not per_module:
+        return "\n".join(lines)
+    lines.append("")
+    lines.append(f"{'module':<14}{'volume m³':>10}{'p start mmHg':>14}{'p end mmHg':>12}"
+                 f"{'T end K':>9}{'ppO2 end mmHg':>15}")
+    o2 = result.partial_pressure_Pa("O2")
+    for i, mid in enumerate(result.module_ids):
+        lines.append(f"{mid:<14}{result.volume_m3[i]:>10.2f}"
+                     f"{result.pressure_Pa[0, i] / MMHG_PA:>14.2f}"
+                     f"{result.pressure_Pa[-1, i] / MMHG_PA:>12.2f}"
+                     f"{result.temperature_K[-1, i]:>9.2f}{o2[-1, i] / MMHG_PA:>15.2f}")
+    return "\n".join(lines)
+
+
+def cmd_stations(args: argparse.Namespace) -> int:
+    stations: list[dict[str, Any]] = []
+    for name, desc in bundled_stations().items():
+        st = load_station(name)
+        stations.append({"name": name, "description": desc, "volume_m3": st.volume_m3,
+                         "modules": list(st.module_ids),
+                         "hatches": [h.id for h in st.hatches], "groups": list(st.groups())})
+    if args.json:
+        print(json.dumps({"stations": stations}, indent=2))
+    else:
+        for s in stations:
+            n_mod = len(s["modules"])
+            plural = "s" if n_mod != 1 else " "
+            print(f"{s['name']:<14}{n_mod:>3} module{plural} {s['volume_m3']:>8.1f} m³  "
+                  f"{s['description']}")
+            print(f"{'':<14}modules: {', '.join(s['modules'])}")
+    return 0
+
+
+def run_simulation(args: argparse.Namespace,
+                   station: Station) -> tuple[SimulationResult, float | None]:
+    """Run the simulation an argument namespace describes; write the files it asks for.
+
+    Returns the result and the ``--floor`` in pascals (None without one).
+    """
+    leaks = [parse_leak(x, station) for x in args.leak]
+    events = [_parse_hatch_event(x, station, False) for x in args.close]
+    events += [_parse_hatch_event(x, station, True) for x in args.open]
+    duration = _duration(args.duration)
+    floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
+    progress = Progress(not args.json, f"simulating {format_duration(duration)}")
+    result = simulate(station, duration, leaks=leaks, events=events, n_out=args.n_out,
+                      progress=progress)
+    progress.done()
+    if args.out:
+        write_table(state_columns(result), args.out)
+    if args.telemetry:
+        write_table(sensor_columns(result, station.sensors, rng=args.seed), args.telemetry)
+    if args.plot:
+        from cabinleak.report.plots import plot_pressures
+
+        highlight = tuple(dict.fromkeys(lk.module for lk in leaks))
+        title = (f"{station.name}: "
+                 + ", ".join(f"{lk.describe()} in {lk.module}" for lk in leaks)) if leaks else ""
+        plot_pressures(result, args.plot, floor_Pa=floor, highlight=highlight, title=title)
+    return result, floor
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    station = load_station(args.station)
+    if args.remove:
+        station = station.without(args.remove)
+    result, floor = run_simulation(args, station)
+    if args.json:
+        out = result.to_dict(floor)
+        out["outputs"] = {"table": args.out, "telemetry": args.telemetry, "plot": args.plot}
+        print(json.dumps(out, indent=2))
+    else:
+        print(summary(result, floor))
+        for what, path in (("table", args.out), ("telemetry", args.telemetry),
+                           ("plot", args.plot)):
+            if path:
+                print(f"{what} written to {path}")
+    return 0
