@@ -6,7 +6,7 @@ Modules, hatches, leaks, supplies, crew and sensors; all quantities SI.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -253,6 +253,31 @@ class Station:
             crew=tuple(c for c in self.crew if c.module not in drop),
             sensors=tuple(s for s in self.sensors if s.module not in drop),
         )
+
+    def isolated_volumes(self, hatch_open: Mapping[str, bool] | None = None
+                         ) -> tuple[tuple[str, ...], ...]:
+        """The groups of modules joined by open hatches, each in station order.
+
+        ``hatch_open`` overrides the station's hatch states by hatch id. Groups come in
+        the order of their first module.
+        """
+        states = {h.id: h.open for h in self.hatches}
+        states.update(hatch_open or {})
+        parent = {m: m for m in self.module_ids}
+
+        def root(m: str) -> str:
+            while parent[m] != m:
+                parent[m] = parent[parent[m]]
+                m = parent[m]
+            return m
+
+        for h in self.hatches:
+            if states[h.id]:
+                parent[root(h.a)] = root(h.b)
+        groups: dict[str, list[str]] = {}
+        for m in self.module_ids:
+            groups.setdefault(root(m), []).append(m)
+        return tuple(tuple(g) for g in groups.values())
 
     def with_hatch_open(self, hatch_id: str, is_open: bool) -> Station:
         self.hatch(hatch_id)
