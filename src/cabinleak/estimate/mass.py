@@ -1,8 +1,8 @@
 """Gas mass in an isolated volume from its pressure and temperature records.
 
 m = p·V/(R·T) is what a leak removes; pressure alone also moves with temperature
-(a 0.1 K drift in a 100 m³ cabin over an hour reads as about 1.4 kg/day of leak),
-which is the ASTM E2930 reason to track mass, not pressure.
+(a 0.1 K/h drift in a 100 m³ cabin at 1 atm and 295 K reads as V·p/(R·T²)·dT/dt =
+0.97 kg/day of leak), which is the ASTM E2930 reason to track mass, not pressure.
 """
 
 from __future__ import annotations
@@ -195,7 +195,8 @@ def bin_series(ms: MassSeries, width_s: float) -> MassSeries:
 
     var = np.bincount(idx, weights=ms.mass_sd_kg**2)[used] / n[used] ** 2
     counts = ms.samples_per_point if ms.samples_per_point is not None else np.ones_like(t)
+    per_bin = np.asarray(np.bincount(idx, weights=counts)[used], dtype=float)
     return replace(ms, time_s=mean(t), mass_kg=mean(ms.mass_kg), mass_sd_kg=np.sqrt(var),
                    pressure_Pa=mean(ms.pressure_Pa), temperature_K=mean(ms.temperature_K),
                    added_kg=mean(ms.added_kg),
-                   samples_per_point=np.asarray(np.bincount(idx, weights=counts)[used], dtype=float))
+                   samples_per_point=per_bin)

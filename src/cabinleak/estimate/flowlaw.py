@@ -1,0 +1,168 @@
+"""Which flow law a leak follows (hole or crack), its size, and the evidence.
+
+An isolated volume venting to vacuum through a hole is choked, so its mass rate is
+proportional to pressure (orifice law; isothermal decay is exponential):
+
+    q = Cd·A·Ψ(γ)·p / sqrt(R·T)                      (physics.md, choked orifice)
+
+Through a narrow crack the flow is viscous (compressible Poiseuille in a slot) and
+proportional to p², so 1/p grows linearly in time instead:
+
+    q = c·p² / (2·R·T·μ(T)),   c = w·h³/(12·L) [m³]   (physics.md, slot flow)
+
+Both are linear in their one unknown once the measured p(t) and T(t) are used:
+the known-addition-corrected mass is m(t) = m0 − θ·X(t) with X(t) = ∫ φ dt and
+φ = p/sqrt(T) (orifice, θ = Cd·A·Ψ/sqrt(R)) or φ = p²/(2RTμ) (crack, θ = c).
+Each is fitted by weighted least squares; with the same number of parameters the
+likelihood ratio and the AIC difference are both Δχ² (Burnham & Anderson 2002,
+§2.6: a difference above 10 leaves essentially no support for the worse model).
+The orifice law is kept when the record cannot tell: it is the conservative
+forecast (its rate falls more slowly as pressure drops).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cabinleak.estimate.mass import EstimateError, MassSeries
+from cabinleak.physics import gas
+from cabinleak.physics.flow import choked_flux_factor
+
+FlowLaw = Literal["orifice", "crack"]
+F = NDArray[np.float64]
+Z95 = 1.959963984540054
+# Δχ² above which one law is taken as decided (Burnham & Anderson 2002, §2.6).
+DECISIVE_DELTA_CHI2 = 10.0
+
+
+def air_gamma(temperature_K: float) -> float:
+    return float(gas.gamma_mixture(gas.AIR_MASS_FRACTIONS, temperature_K))
+
+
+def flux_term(law: FlowLaw, pressure_Pa: F, temperature_K: F, gas_constant: float) -> F:
+    """φ(p, T) such that the leak rate is q = θ·φ for the law's parameter θ."""
+    if law == "orifice":
+        return np.asarray(pressure_Pa / np.sqrt(temperature_K))
+    mu = gas.viscosity_air(temperature_K)
+    return np.asarray(pressure_Pa**2 / (2.0 * gas_constant * temperature_K * mu))
+
+
+@dataclass(frozen=True, eq=False)
+class LawFit:
+    """One flow law fitted to a decay: m(t) = m0 − θ·∫φ dt, with θ's covariance."""
+
+    law: FlowLaw
+    start_s: float
+    theta: float  # orifice: Cd·A·Ψ/sqrt(R) [kg·K^0.5/(Pa·s)] ; crack: w·h³/(12·L) [m³]
+    theta_sd: float
+    m0_kg: float
+    cov: F  # 2×2 covariance of (m0, θ)
+    chi2: float
+    dof: int
+    scale: float  # the factor the stated errors were inflated by (misfit, correlation)
+    gas_constant: float
+    volume_m3: float
+    end_s: float = 0.0  # last fitted sample [s]
+    x_end: float = 0.0  # ∫φ dt from start to end, so m(end) = m0 − θ·x_end
+
+    @property
+    def mass_end_kg(self) -> float:
+        return self.m0_kg - self.theta * self.x_end
+
+    def rate_kg_per_s(self, pressure_Pa: F | float, temperature_K: F | float,
+                      theta: F | float | None = None) -> F:
+        th = self.theta if theta is None else theta
+        phi = flux_term(self.law, np.asarray(pressure_Pa, dtype=float),
+                        np.asarray(temperature_K, dtype=float), self.gas_constant)
+        return np.asarray(th * phi)
+
+    def cd_area_m2(self, pressure_Pa: float, temperature_K: float,
+                   theta: F | float | None = None) -> F:
+        """The effective area Cd·A [m²] of the choked orifice with the same flow now."""
+        q = self.rate_kg_per_s(pressure_Pa, temperature_K, theta)
+        psi = float(choked_flux_factor(air_gamma(temperature_K)))
+        return np.asarray(q * math.sqrt(self.gas_constant * temperature_K) / (psi * pressure_Pa))
+
+
+@dataclass(frozen=True, eq=False)
+class LawComparison:
+    """Both laws fitted to the same record, and which one the data support."""
+
+    orifice: LawFit
+    crack: LawFit
+    delta_chi2: float  # χ²(crack) − χ²(orifice): > 0 favours the orifice
+    pressure_span: float  # (p_start − p_end)/p_start over the fitted record
+
+    @property
+    def preferred(self) -> FlowLaw:
+        return "crack" if self.delta_chi2 < -DECISIVE_DELTA_CHI2 else "orifice"
+
+    @property
+    def decisive(self) -> bool:
+        return abs(self.delta_chi2) > DECISIVE_DELTA_CHI2
+
+    @property
+    def best(self) -> LawFit:
+        return self.crack if self.preferred == "crack" else self.orifice
+
+    def evidence(self) -> str:
+        favoured = "orifice (hole)" if self.delta_chi2 > 0 else "crack"
+        d = abs(self.delta_chi2)
+        if self.decisive:
+            return (f"{favoured} favoured: likelihood ratio e^{d / 2:.0f} "
+                    f"(Δχ² = ΔAIC = {d:.1f})")
+        return (f"the record cannot tell a hole from a crack (Δχ² = {d:.1f} < "
+                f"{DECISIVE_DELTA_CHI2:g}; pressure fell {100 * self.pressure_span:.2g} % "
+                f"while fitted); forecasting with the orifice law, the slower to fall")
+
+
+def fit_law(ms: MassSeries, law: FlowLaw, *, start_s: float | None = None) -> LawFit:
+    """Weighted least-squares fit of one flow law to the record from ``start_s`` on.
+
+    Errors are the series' 1σ; when the residuals show more scatter (χ²/dof > 1)
+    or positive lag-one correlation, the covariance is inflated by both factors so
+    the interval stays honest (Box, Jenkins & Reinsel 2008, AR(1) variance factor
+    (1+ρ)/(1−ρ)). Fits with fewer than five degrees of freedom keep the stated errors.
+    """
+    sel = ms.time_s >= (ms.time_s[0] if start_s is None else start_s)
+    t, z, sd = ms.time_s[sel], ms.mass_kg[sel], ms.mass_sd_kg[sel]
+    if t.size < 2:
+        raise EstimateError(f"{ms.label}: fewer than two points after "
+                            f"{0.0 if start_s is None else start_s / 3600:.1f} h to fit")
+    phi = flux_term(law, ms.pressure_Pa[sel], ms.temperature_K[sel], ms.gas_constant)
+    x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
+    w = 1.0 / sd**2
+    a = np.column_stack([np.ones_like(x), -x])
+    ata = a.T @ (a * w[:, None])
+    cov = np.linalg.inv(ata)
+    beta = cov @ (a.T @ (w * z))
+    resid = (z - a @ beta) / sd
+    chi2 = float(resid @ resid)
+    dof = int(t.size - 2)
+    scale = 1.0
+    if dof >= 5:
+        rho = float(np.sum(resid[1:] * resid[:-1]) / max(chi2, 1e-300))
+        scale = math.sqrt(max(1.0, chi2 / dof) * max(1.0, (1 + rho) / (1 - rho))
+                          if rho < 0.99 else max(1.0, chi2 / dof) * 199.0)
+    cov = cov * scale**2
+    return LawFit(law=law, start_s=float(t[0]), theta=float(beta[1]),
+                  theta_sd=float(math.sqrt(cov[1, 1])), m0_kg=float(beta[0]),
+                  cov=np.asarray(cov, dtype=float),
+                  chi2=chi2, dof=dof, scale=scale, gas_constant=ms.gas_constant,
+                  volume_m3=ms.volume_m3, end_s=float(t[-1]), x_end=float(x[-1]))
+
+
+def compare_laws(ms: MassSeries, *, start_s: float | None = None) -> LawComparison:
+    """Fit the orifice and the crack law to the same record and weigh them."""
+    o = fit_law(ms, "orifice", start_s=start_s)
+    c = fit_law(ms, "crack", start_s=start_s)
+    p = ms.pressure_Pa[ms.time_s >= o.start_s]
+    span = float((p[0] - p[-1]) / p[0]) if p.size else 0.0
+    # misfit or correlated errors shrink the evidence as they widen the intervals
+    delta = (c.chi2 - o.chi2) / min(o.scale, c.scale) ** 2
+    return LawComparison(orifice=o, crack=c, delta_chi2=delta, pressure_span=span)
