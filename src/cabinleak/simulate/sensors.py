@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
@@ -42,3 +43,20 @@ def sample(result: SimulationResult, sensors: Sequence[Sensor],
         keep[:: max(1, round(rate / s.rate_Hz))] = True
         out[s.id] = np.where(keep, reading, np.nan)
     return t, out
+
+
+def thermal_cycle(result: SimulationResult, amplitude_K: float, period_s: float,
+                  phase: float = 0.0) -> SimulationResult:
+    """The same run seen through a cabin thermal cycle (e.g. the 90-minute orbit).
+
+    Every module's gas temperature swings by ``amplitude_K`` sinusoidally with
+    ``period_s``, slowly enough that the gas stays uniform: at fixed mass and volume
+    an ideal gas's pressure follows p ∝ T, so pressures are scaled by T'/T and
+    masses and compositions are unchanged. The leak rate's own response to the
+    swing (of order amplitude/T, 0.1 % per K) is neglected, which makes this a
+    test of temperature compensation, not of the flow law.
+    """
+    swing = amplitude_K * np.sin(2.0 * np.pi * result.time_s / period_s + phase)
+    temperature = result.temperature_K + swing[:, None]
+    pressure = result.pressure_Pa * temperature / result.temperature_K
+    return dataclasses.replace(result, temperature_K=temperature, pressure_Pa=pressure)
