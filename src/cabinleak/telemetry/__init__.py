@@ -5,6 +5,7 @@ Column names carry their unit (``zvezda_pressure_mmHg``, ``lab_T_C``); see
 for the tables the simulator writes.
 """
 
+from cabinleak.telemetry.columns import ColumnSpec, TableMapping, load_mapping, parse_header
 from cabinleak.telemetry.model import (
     QUANTITIES,
     Channel,
@@ -13,16 +14,22 @@ from cabinleak.telemetry.model import (
     Telemetry,
     TelemetryError,
 )
+from cabinleak.telemetry.read import read_telemetry
 from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
 
 __all__ = [
     "QUANTITIES",
     "TABLE_FORMATS",
     "Channel",
+    "ColumnSpec",
     "DataIssue",
     "Quantity",
+    "TableMapping",
     "Telemetry",
     "TelemetryError",
+    "load_mapping",
+    "parse_header",
+    "read_telemetry",
     "sensor_columns",
     "state_columns",
     "write_table",

@@ -22,7 +22,9 @@ def synthetic_telemetry(result: SimulationResult, station: Station, *,
 
     Parameters
     ----------
-    result : the simulated run (its output grid should resolve the thermal cycle).
+    result : the simulated run. Its output grid should resolve the thermal cycle and
+        have points just after each supply switch: the logged flow is interpolated
+        between outputs, and a ramp over a coarse step would misplace gas.
     station : the station simulated; its ``[[sensor]]`` list is read.
     rate_Hz : overrides every sensor's sample rate [Hz] (smaller demo files).
     thermal_amplitude_K, thermal_period_s : a cabin thermal cycle laid over the run
