@@ -85,10 +85,11 @@ def test_hatch_close_isolates_a_module(capsys: pytest.CaptureFixture[str]) -> No
 
 def test_demo_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     png = tmp_path / "demo.png"
-    assert main(["demo", "--plot", str(png), "--json"]) == 0
+    assert main(["demo", "--plot", str(png), "--json", "--telemetry", str(tmp_path / "tm.csv"),
+                 "--report", str(tmp_path / "r.html")]) == 0
     out = json.loads(capsys.readouterr().out)
     # about 0.6 mmHg/h was reported for the 2018 Soyuz MS-09 hole (1.5-2 mm)
-    assert 0.3 < out["demo"]["mean_rate_mmHg_per_h"] < 1.5
+    assert 0.3 < out["truth"]["station_pressure_fall_mmHg_per_h"] < 1.5
     assert png.exists()
 
 

@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 
 from cabinleak import __version__
-from cabinleak.cli.demo import cmd_demo
+from cabinleak.cli.analyze import add_parsers as add_analyze_parsers
+from cabinleak.cli.demo import add_parser as add_demo_parser
 from cabinleak.cli.simulate import cmd_simulate, cmd_stations
 from cabinleak.errors import CabinleakError
 
@@ -23,7 +24,10 @@ examples:
   cabinleak simulate iss --leak prk:1mm --close zvezda-prk@2h --duration 1d --out run.csv
   cabinleak simulate iss --leak soyuz-om:1.5mm --duration 12h --telemetry tm.parquet
   cabinleak simulate iss --remove soyuz --remove progress --leak destiny:3mm --duration 7d --json
-  cabinleak demo --plot demo.png
+  cabinleak analyze telemetry.csv --station iss --floor 490mmHg --report report.html
+  cabinleak analyze gauge.csv --volume 4.5m3 --json
+  cabinleak leaktest examples/leaktest/*.csv --spec 0.1kg/day
+  cabinleak demo --plot demo.png --report demo-report.html
 """
 
 
@@ -62,14 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("demo", help="worked example: a Soyuz MS hole on the ISS, two days",
-                       epilog="example:\n  cabinleak demo --plot demo.png",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--plot", default="cabinleak-demo.png", metavar="FILE.png",
-                   help="plot file (default cabinleak-demo.png)")
-    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
-    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
-    p.set_defaults(func=cmd_demo)
+    add_analyze_parsers(sub)
+
+    add_demo_parser(sub)
     return parser
 
 
@@ -81,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CabinleakError as exc:
         print(f"cabinleak: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
+        sys.stderr.close()
+        return 0
     except OSError as exc:
         print(f"cabinleak: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return 2

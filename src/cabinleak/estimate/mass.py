@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.errors import CabinleakError
+from cabinleak.physics.gas import R_UNIVERSAL
 from cabinleak.physics.units import MMHG_PA
 from cabinleak.telemetry import Channel, Telemetry
 
@@ -33,6 +34,12 @@ class MassSeries:
 
     ``mass_kg`` is the measured p·V/(R·T) less the known additions (``added_kg``:
     injections, crew metabolism), so a leak shows as ``-d(mass_kg)/dt``.
+
+    A pressure gauge counts moles, so p·V/(R·T) is the mass the gas would have at
+    the cabin's molar mass M. Known additions are therefore booked as the moles they
+    add times M (an O2 molecule used and a CO2 molecule breathed out change the
+    pressure by their moles, not their mass), while a leak, which takes cabin gas
+    as it is, shows at its true mass rate.
     """
 
     label: str
@@ -109,6 +116,7 @@ def combine(channels: Sequence[Channel], default_sd: float | None = None,
 def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequence[Channel], *,
                 volume_m3: float, gas_constant: float, label: str,
                 modules: Sequence[str] = (), injections: Sequence[Channel] = (),
+                injection_molar_masses: Sequence[float] | None = None,
                 source_kg_per_s: float = 0.0, pressure_sd_Pa: float | None = None,
                 temperature_sd_K: float | None = None,
                 temperature_K: float = DEFAULT_TEMPERATURE_K) -> MassSeries:
@@ -121,8 +129,11 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     volume_m3 : free gas volume [m³].
     gas_constant : specific gas constant of the cabin gas [J/(kg·K)].
     injections : cumulative known additions [kg] (``injection`` channels).
-    source_kg_per_s : a steady known net source [kg/s], e.g. crew metabolism
-        (CO2 produced less O2 used); negative for a sink.
+    injection_molar_masses : molar mass of each injection's gas [kg/mol]; default
+        the cabin gas's (M = R_universal / gas_constant).
+    source_kg_per_s : a steady known net source, as moles per second times the cabin
+        gas's molar mass [kg/s] (crew: CO2 breathed out less O2 used, in moles);
+        negative for a sink.
     pressure_sd_Pa, temperature_sd_K : per-sample noise 1σ; estimated from the
         records when not given (see :func:`noise_sd`), and never below the
         quantisation error. Hand-read gauges default to 1 mmHg resolution.
@@ -151,8 +162,10 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     if keep.sum() < 2:
         raise EstimateError(f"{tel.path}: {label} has fewer than two pressure readings")
     added = np.zeros_like(p)
-    for c in injections:
-        added += _fill(tel.time_s, c.values, before=0.0)
+    molar_mass = R_UNIVERSAL / gas_constant
+    masses = injection_molar_masses or [molar_mass] * len(injections)
+    for c, m_gas in zip(injections, masses, strict=True):
+        added += _fill(tel.time_s, c.values, before=0.0) * (molar_mass / m_gas)
     t = tel.time_s
     added += source_kg_per_s * (t - t[0])
     m = p * volume_m3 / (gas_constant * temp)

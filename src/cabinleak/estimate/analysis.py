@@ -1,0 +1,544 @@
+"""From a telemetry table to answers: is there a leak, how big, how long do we have.
+
+The steps, per isolated volume (modules joined by open hatches):
+
+1. gas mass m = p·V/(R·T) less known additions (:mod:`.mass`), averaged into bins;
+2. a sequential test on it raises the leak alarm and dates the onset (:mod:`.detect`),
+   a dP/dt threshold is the fast second alarm;
+3. the orifice and crack laws are fitted from the onset on (:mod:`.flowlaw`): the
+   leak rate now, the effective area Cd·A, the equivalent hole at a stated Cd;
+4. a Kalman smoother gives the rate over time with its band (:mod:`.kalman`);
+5. the better law is carried forward to the floors (:mod:`.forecast`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cabinleak.estimate.detect import Detection, DpdtAlarm, detect_leak, dpdt_alarm
+from cabinleak.estimate.flowlaw import LawComparison, LawFit, compare_laws, flux_term
+from cabinleak.estimate.forecast import Forecast, Interval, forecast
+from cabinleak.estimate.kalman import RateTrack, track_rate
+from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, combine, mass_series
+from cabinleak.physics import gas
+from cabinleak.physics.flow import equivalent_diameter
+from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, format_duration
+from cabinleak.station import Station
+from cabinleak.station.model import CO2_OUTPUT_KG_PER_DAY, O2_USE_KG_PER_DAY
+from cabinleak.telemetry import Channel, Telemetry, TelemetryError
+
+F = NDArray[np.float64]
+# An illustrative floor: 490 mmHg (9.5 psia) is below any planned cabin pressure
+# of the ISS or Soyuz; crews and flight rules set their own. Always shown with the result.
+DEFAULT_FLOOR_PA = 490.0 * MMHG_PA
+# Target number of points after binning: keeps the smoother and the fits fast on a
+# year of 1 Hz data, and a 90-minute thermal cycle is still resolved at 60 s bins.
+MAX_POINTS = 20_000
+MIN_BIN_S = 60.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``analyze`` assumes; every default is printed with the result."""
+
+    floor_Pa: float | None = DEFAULT_FLOOR_PA
+    ppO2_floor_Pa: float | None = None
+    discharge_coefficient: float = 0.6
+    false_alarms_per_year: float = 1.0
+    background_kg_per_s: float = 0.0
+    inventory_kg: Mapping[str, float] = field(default_factory=dict)
+    bin_s: float | None = None
+    pressure_sd_Pa: float | None = None
+    temperature_sd_K: float | None = None
+    crew: float | None = None  # overrides the station's crew count in the volume
+    volume_rel_sd: float = 0.0  # 1σ relative error of the gas volume (0: taken as exact)
+    # Without a temperature record the cabin may have warmed or cooled unseen: a 1σ
+    # change of this much over the record is added to the rate's error.
+    unseen_temperature_change_K: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class VolumeAnalysis:
+    """Everything found for one isolated volume."""
+
+    series: MassSeries
+    detection: Detection | None  # None for hand-read gauge tables (too few points)
+    dpdt: DpdtAlarm | None
+    laws: LawComparison
+    track: RateTrack
+    leak_rate_kg_per_s: Interval  # at the last sample
+    pressure_rate_Pa_per_s: Interval  # the leak's share of dp/dt at the last sample
+    effective_area_m2: Interval
+    hole_diameter_m: Interval
+    discharge_coefficient: float
+    leak_detected: bool
+    onset_s: float | None
+    forecast: Forecast
+    fit_time_s: F
+    fit_pressure_Pa: F  # [3, n]: 2.5 %, 50 %, 97.5 % of the fitted pressure
+    crew_source_kg_per_s: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fit(self) -> LawFit:
+        return self.laws.best
+
+    @property
+    def label(self) -> str:
+        return self.series.label
+
+
+@dataclass(frozen=True, eq=False)
+class LeakAnalysis:
+    """The answer for a telemetry table: one entry per isolated volume analysed."""
+
+    path: str
+    station: str | None
+    start_time: datetime | None
+    time_s: tuple[float, float]
+    rows: int
+    volumes: tuple[VolumeAnalysis, ...]
+    settings: Settings
+    issues: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> VolumeAnalysis:
+        """The volume with the largest leak (the one the headline numbers describe)."""
+        return max(self.volumes, key=lambda v: (v.leak_detected, v.leak_rate_kg_per_s.value))
+
+    def when(self, t_s: float | None) -> str:
+        if t_s is None:
+            return "-"
+        rel = f"{(t_s - self.time_s[0]) / HOUR_S:.1f} h"
+        if self.start_time is None:
+            return rel
+        stamp = (self.start_time + timedelta(seconds=t_s)).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{stamp} ({rel})"
+
+    def iso(self, t_s: float | None) -> str | float | None:
+        if t_s is None:
+            return None
+        if self.start_time is None:
+            return float(t_s)
+        return (self.start_time + timedelta(seconds=t_s)).isoformat().replace("+00:00", "Z")
+
+    def __str__(self) -> str:
+        span = (self.time_s[1] - self.time_s[0])
+        head = [f"{self.path}: {self.rows} rows over {format_duration(span)}"
+                + (f" from {self.start_time:%Y-%m-%d %H:%M} UTC" if self.start_time else "")
+                + (f"; station {self.station}" if self.station else "")]
+        body = [_volume_text(self, v) for v in self.volumes]
+        tail = []
+        if self.issues:
+            tail.append(f"data checks ({len(self.issues)}):")
+            tail += [f"  - {i}" for i in self.issues[:8]]
+            if len(self.issues) > 8:
+                tail.append(f"  - ... and {len(self.issues) - 8} more (see --json or the report)")
+        return "\n".join(head + body + tail)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.primary
+        out: dict[str, Any] = {"telemetry": self.path, "station": self.station,
+                               "start_time": self.iso(0.0) if self.start_time else None}
+        out.update(_volume_dict(self, p))
+        out["volumes"] = [_volume_dict(self, v) for v in self.volumes]
+        out["data_issues"] = list(self.issues)
+        out["settings"] = {"floor_mmHg": _mmhg(self.settings.floor_Pa),
+                           "ppO2_floor_mmHg": _mmhg(self.settings.ppO2_floor_Pa),
+                           "discharge_coefficient": self.settings.discharge_coefficient,
+                           "false_alarms_per_year": self.settings.false_alarms_per_year,
+                           "background_kg_per_day":
+                               self.settings.background_kg_per_s * DAY_S}
+        return out
+
+
+def _mmhg(p: float | None) -> float | None:
+    return None if p is None else p / MMHG_PA
+
+
+def _volume_dict(a: LeakAnalysis, v: VolumeAnalysis) -> dict[str, Any]:
+    fc = v.forecast
+    d: dict[str, Any] = {
+        "volume": v.label, "modules": list(v.series.modules), "volume_m3": v.series.volume_m3,
+        "leak_detected": v.leak_detected,
+        "leak_rate_kg_per_day": v.leak_rate_kg_per_s.scaled(DAY_S).to_dict(),
+        "pressure_rate_mmHg_per_h": v.pressure_rate_Pa_per_s.scaled(HOUR_S / MMHG_PA).to_dict(),
+        "effective_area_m2": v.effective_area_m2.to_dict(),
+        "equivalent_hole_diameter_mm": v.hole_diameter_m.scaled(1e3).to_dict(),
+        "discharge_coefficient": v.discharge_coefficient,
+        "flow_law": v.laws.preferred,
+        "flow_law_evidence": {"delta_chi2": v.laws.delta_chi2, "decisive": v.laws.decisive,
+                              "text": v.laws.evidence()},
+        "onset_time": a.iso(v.onset_s),
+        "onset_time_s": v.onset_s,
+        "detection": v.detection.to_dict() if v.detection else None,
+        "dpdt_alarm": v.dpdt.to_dict() if v.dpdt else None,
+        "time_to_floor_h": (fc.time_to_floor_s.scaled(1 / HOUR_S).to_dict()
+                            if fc.time_to_floor_s else None),
+        "time_to_ppO2_floor_h": (fc.time_to_ppO2_floor_s.scaled(1 / HOUR_S).to_dict()
+                                 if fc.time_to_ppO2_floor_s else None),
+        "gas_per_day_kg": {k: i.to_dict() for k, i in fc.gas_per_day_kg.items()},
+        "days_of_supply": {k: i.scaled(1 / DAY_S).to_dict() for k, i in
+                           fc.days_of_supply.items()},
+        "temperature_compensated": v.series.temperature_compensated,
+        "notes": list(v.notes),
+    }
+    return d
+
+
+def _decimals(i: Interval, scale: float) -> int:
+    """Decimals that show the interval's half-width to two significant digits."""
+    ends = [x * scale for x in (i.value, i.low, i.high)]
+    if not all(math.isfinite(x) for x in ends):
+        return 1
+    half = 0.5 * (max(ends) - min(ends))
+    if half <= 0:
+        return 3
+    return int(min(6, max(0, 1 - math.floor(math.log10(half)))))
+
+
+def _interval_text(i: Interval, scale: float, unit: str) -> str:
+    dec = _decimals(i, scale)
+
+    def f(x: float) -> str:
+        return f"{x * scale:.{dec}f}" if math.isfinite(x) else "never"
+    return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
+
+
+def _hours(i: Interval) -> str:
+    days = math.isfinite(i.value) and i.value >= 72 * HOUR_S
+    scale, unit = (DAY_S, "days") if days else (HOUR_S, "h")
+    dec = _decimals(i, 1 / scale)
+
+    def f(x: float) -> str:
+        return f"{x / scale:.{dec}f}" if math.isfinite(x) else "beyond the forecast"
+    return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
+
+
+def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
+    s = v.series
+    comp = ("temperature-compensated" if s.temperature_compensated
+            else "NOT temperature-compensated (no temperature column)")
+    lines = [f"\n{v.label}: {len(s.modules) or 1} module(s), {s.volume_m3:.4g} m³, {comp}"]
+    if v.detection is not None:
+        lines.append(f"  detection        {v.detection}")
+    elif v.leak_detected:
+        lines.append("  detection        leak: the rate's 95 % interval is above the background")
+    else:
+        lines.append("  detection        no leak shown: "
+                     "the rate's interval includes the background")
+    if v.dpdt is not None and v.dpdt.alarm:
+        lines.append(f"  dP/dt alarm      {v.dpdt}")
+    rate = _interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
+    dpdt = _interval_text(v.pressure_rate_Pa_per_s, HOUR_S / MMHG_PA, "mmHg/h")
+    area = _interval_text(v.effective_area_m2, 1e6, "mm²")
+    lines.append(f"  leak rate        {rate}")
+    lines.append(f"  pressure rate    {dpdt}")
+    lines.append(f"  effective area   Cd·A {area}")
+    lines.append(f"  equivalent hole  {_interval_text(v.hole_diameter_m, 1e3, 'mm')} "
+                 f"at Cd {v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
+    lines.append(f"  flow law         {v.laws.preferred}: {v.laws.evidence()}")
+    if v.onset_s is not None:
+        lines.append(f"  onset            {a.when(v.onset_s)}")
+    fc = v.forecast
+    if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
+        lines.append(f"  to {fc.floor_Pa / MMHG_PA:.0f} mmHg       "
+                     f"{_hours(fc.time_to_floor_s)} after the last sample")
+    if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
+        lines.append(f"  to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg  "
+                     f"{_hours(fc.time_to_ppO2_floor_s)}")
+    need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
+    lines.append(f"  gas to hold      {need}"
+                 + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))
+    for k, i in fc.days_of_supply.items():
+        lines.append(f"  {k} supply lasts  {_hours(i)}")
+    lines += [f"  note: {n}" for n in v.notes]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the analysis
+
+
+def _norm(name: str) -> str:
+    return name.strip().lower().replace("_", "-")
+
+
+def module_of(channel: Channel, station: Station) -> str:
+    """The station module a channel's source names (a module or sensor id)."""
+    key = _norm(channel.source)
+    for m in station.module_ids:
+        if _norm(m) == key:
+            return m
+    for s in station.sensors:
+        if _norm(s.id) == key:
+            return s.module
+    raise TelemetryError(f"column {channel.name!r}: {channel.source!r} is not a module or "
+                         f"sensor of station {station.name!r} "
+                         f"(modules: {', '.join(station.module_ids)})")
+
+
+def _bin_width(tel: Telemetry, settings: Settings) -> float:
+    if settings.bin_s is not None:
+        return settings.bin_s
+    return max(MIN_BIN_S, tel.duration_s / MAX_POINTS)
+
+
+def analyze(tel: Telemetry, *, station: Station | None = None, volume_m3: float | None = None,
+            settings: Settings | None = None) -> LeakAnalysis:
+    """Analyse a telemetry table: one :class:`VolumeAnalysis` per isolated volume.
+
+    With ``volume_m3`` (or a ``volume`` line in the table) the whole table is one
+    volume. With a station, channels are mapped to modules by name and the modules
+    are grouped by the hatches open at the end of the record (hatch columns override
+    the station file); the analysis starts after the last hatch change.
+    """
+    st = settings or Settings()
+    if tel.time_s.size < 2:
+        raise EstimateError(f"{tel.path}: fewer than two rows to analyse")
+    groups = _groups(tel, station, volume_m3)
+    vols = tuple(_analyze_volume(tel, g, station, st) for g in groups)
+    return LeakAnalysis(path=tel.path, station=station.name if station else None,
+                        start_time=tel.start_time,
+                        time_s=(float(tel.time_s[0]), float(tel.time_s[-1])),
+                        rows=int(tel.time_s.size), volumes=vols, settings=st,
+                        issues=tuple(str(i) for i in tel.issues))
+
+
+@dataclass(frozen=True)
+class _Group:
+    label: str
+    modules: tuple[str, ...]
+    volume_m3: float
+    pressure: tuple[Channel, ...]
+    temperature: tuple[Channel, ...]
+    injections: tuple[Channel, ...]
+    start_s: float
+    notes: tuple[str, ...] = ()
+
+
+def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) -> list[_Group]:
+    if volume_m3 is None and station is None and "volume" in tel.metadata:
+        from cabinleak.physics.units import parse_quantity
+        volume_m3 = parse_quantity(tel.metadata["volume"], "volume", default_unit="m3")
+    if volume_m3 is not None or station is None:
+        if volume_m3 is None:
+            raise EstimateError(f"{tel.path}: the gas volume is unknown; give --volume "
+                                "(e.g. --volume 4.5m3), --station NAME, or a "
+                                "'# volume = 4.5 m3' line at the top of the table")
+        label = tel.metadata.get("vehicle") or tel.metadata.get("module") or "volume"
+        return [_Group(label, (), volume_m3, tel.of("pressure"), tel.of("temperature"),
+                       tel.of("injection"), float(tel.time_s[0]))]
+    # hatch states: the station's, overridden by hatch columns at the end of the record
+    states: dict[str, bool] = {}
+    start = float(tel.time_s[0])
+    notes: list[str] = []
+    for c in tel.of("hatch"):
+        hid = _hatch_id(c, station)
+        ok = np.isfinite(c.values)
+        if not ok.any():
+            continue
+        vals = c.values[ok] > 0.5
+        states[hid] = bool(vals[-1])
+        change = np.flatnonzero(vals[1:] != vals[:-1])
+        if change.size:
+            t_change = float(tel.time_s[ok][change[-1] + 1])
+            if t_change > start:
+                start = t_change
+                notes.append(f"hatch {hid} changed at {t_change / HOUR_S:.1f} h; "
+                             "analysed from there on")
+    by_module: dict[str, list[Channel]] = {}
+    for c in tel.channels:
+        if c.quantity in ("pressure", "temperature", "injection", "ppO2", "ppCO2"):
+            by_module.setdefault(module_of(c, station), []).append(c)
+    out = []
+    for mods in station.isolated_volumes(states):
+        chans = [c for m in mods for c in by_module.get(m, [])]
+        p = tuple(c for c in chans if c.quantity == "pressure")
+        if not p:
+            continue
+        vol = sum(station.module(m).volume_m3 for m in mods)
+        label = mods[0] if len(mods) == 1 else f"{station.name} ({len(mods)} modules)"
+        if len(mods) == len(station.module_ids):
+            label = station.name
+        out.append(_Group(label, tuple(mods), vol, p,
+                          tuple(c for c in chans if c.quantity == "temperature"),
+                          tuple(c for c in chans if c.quantity == "injection"), start,
+                          tuple(notes)))
+    if not out:
+        raise EstimateError(f"{tel.path}: no pressure column maps to a module of station "
+                            f"{station.name!r}")
+    return out
+
+
+def _hatch_id(c: Channel, station: Station) -> str:
+    key = _norm(c.source)
+    for h in station.hatches:
+        if _norm(h.id) == key:
+            return h.id
+    raise TelemetryError(f"column {c.name!r}: {c.source!r} is not a hatch of station "
+                         f"{station.name!r} (hatches: {', '.join(h.id for h in station.hatches)})")
+
+
+def _crew(station: Station | None, modules: Sequence[str], settings: Settings,
+          molar_mass: float) -> tuple[float, float]:
+    """Known net gas source [kg/s, as moles × cabin M] and O2 use [kg/s] of the crew.
+
+    As the simulator models them: O2 used and CO2 breathed out, no CO2 removal (a
+    station whose scrubbers vent CO2 overboard should log that as an injection
+    column with a negative sign). The source is in moles (what the pressure sees)
+    times the cabin gas's molar mass; see :class:`~cabinleak.estimate.mass.MassSeries`.
+    """
+    if settings.crew is not None:
+        people = [(settings.crew, O2_USE_KG_PER_DAY, CO2_OUTPUT_KG_PER_DAY)]
+    elif station is not None:
+        people = [(c.count, c.o2_kg_per_day_per_person, c.co2_kg_per_day_per_person)
+                  for c in station.crew if c.module in modules]
+    else:
+        return 0.0, 0.0
+    m_o2, m_co2 = gas.MOLAR_MASS[gas.SPECIES.index("O2")], gas.MOLAR_MASS[gas.SPECIES.index("CO2")]
+    moles = sum(n * (co2 / m_co2 - o2 / m_o2) for n, o2, co2 in people)
+    o2_use = sum(n * o2 for n, o2, _ in people)
+    return float(moles * molar_mass / DAY_S), o2_use / DAY_S
+
+
+def _injection_molar_masses(station: Station | None, injections: Sequence[Channel],
+                            default: float) -> list[float]:
+    """Molar mass of each injection's gas: the station's supply into that module, else cabin air."""
+    out = []
+    for c in injections:
+        mass = default
+        if station is not None:
+            module = module_of(c, station)
+            for sup in station.supplies:
+                if sup.module == module:
+                    mass = float(gas.molar_mass(sup.mass_fractions))
+                    break
+        out.append(mass)
+    return out
+
+
+def _mass_fractions(station: Station | None, modules: Sequence[str]) -> F:
+    if station is None or not modules:
+        return np.asarray(gas.AIR_MASS_FRACTIONS, dtype=float)
+    vols = np.array([station.module(m).volume_m3 for m in modules])
+    y = np.array([station.module(m).mass_fractions for m in modules])
+    return np.asarray((vols[:, None] * y).sum(axis=0) / vols.sum(), dtype=float)
+
+
+def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Settings
+                    ) -> VolumeAnalysis:
+    y = _mass_fractions(station, g.modules)
+    r = float(gas.gas_constant(y))
+    molar_mass = gas.R_UNIVERSAL / r
+    source, o2_use = _crew(station, g.modules, st, molar_mass)
+    notes = list(g.notes)
+    t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
+    raw = mass_series(tel, g.pressure, g.temperature, volume_m3=g.volume_m3, gas_constant=r,
+                      label=g.label, modules=g.modules, injections=g.injections,
+                      injection_molar_masses=_injection_molar_masses(station, g.injections,
+                                                                     molar_mass),
+                      source_kg_per_s=source, pressure_sd_Pa=st.pressure_sd_Pa,
+                      temperature_sd_K=st.temperature_sd_K, temperature_K=t_mod)
+    if g.start_s > raw.time_s[0]:
+        raw = _since(raw, g.start_s)
+    if not raw.temperature_compensated:
+        notes.append(f"no temperature record: an unseen change of "
+                     f"{st.unseen_temperature_change_K:g} K (1σ) over the record is counted "
+                     "in the intervals")
+    ms = raw if tel.is_gauge else bin_series(raw, _bin_width(tel, st))
+    detection = dp = None
+    onset = None
+    if not tel.is_gauge and len(ms) >= 8:
+        detection = detect_leak(ms.time_s, ms.mass_kg, ms.mass_sd_kg,
+                                background_kg_per_s=st.background_kg_per_s,
+                                false_alarms_per_year=st.false_alarms_per_year)
+        p_raw, _, _ = combine(list(g.pressure))
+        sel = np.isfinite(p_raw) & (tel.time_s >= g.start_s)
+        dp = dpdt_alarm(tel.time_s[sel], p_raw[sel])
+        if detection.alarm:
+            onset = detection.onset_time_s
+    start = onset if onset is not None and np.sum(ms.time_s >= onset) >= 3 else None
+    laws = compare_laws(ms, start_s=start)
+    fit = laws.best
+    track = track_rate(ms, resets=() if onset is None else (onset,))
+    # the state now: mean temperature over the last 90 minutes (one thermal cycle)
+    t_end = float(ms.time_s[-1])
+    recent = ms.time_s >= t_end - 5400.0
+    temp_now = float(np.mean(ms.temperature_K[recent]))
+    added_now = float(ms.added_kg[-1])
+    m_now = fit.mass_end_kg + added_now
+    p_now = m_now * r * temp_now / g.volume_m3
+    phi = float(flux_term(fit.law, np.array([p_now]), np.array([temp_now]), r)[0])
+    lo_th, hi_th = fit.theta - 1.959964 * fit.theta_sd, fit.theta + 1.959964 * fit.theta_sd
+    q = Interval(fit.theta * phi, lo_th * phi, hi_th * phi)
+    dpdt = q.scaled(r * temp_now / g.volume_m3)  # does not depend on the volume
+    cda = Interval(*(float(fit.cd_area_m2(p_now, temp_now, th)) for th in
+                     (fit.theta, lo_th, hi_th)))
+    if not ms.temperature_compensated:
+        # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak
+        span = max(t_end - fit.start_s, 1.0)
+        rel = (m_now / temp_now * st.unseen_temperature_change_K / span) / max(abs(q.value),
+                                                                               1e-300)
+        q, dpdt, cda = (_with_relative_error(i, rel) for i in (q, dpdt, cda))
+    # mass rates and Cd·A scale with the volume; its error widens them in quadrature
+    q = _with_relative_error(q, st.volume_rel_sd)
+    cda = _with_relative_error(cda, st.volume_rel_sd)
+    if st.volume_rel_sd == 0:
+        notes.append("the volume is taken as exact: an error of x % in it moves the kg/day "
+                     "and Cd·A by the same x % (see --volume-uncertainty)")
+    cd = st.discharge_coefficient
+    hole = Interval(*(float(equivalent_diameter(max(a, 0.0), cd)) for a in
+                      (cda.value, cda.low, cda.high)))
+    detected = (detection.alarm if detection is not None
+                else q.low > st.background_kg_per_s)
+    fc = forecast(fit, time_now_s=t_end, added_now_kg=added_now, temperature_K=temp_now,
+                  mass_fractions=y, source_kg_per_s=source, o2_use_kg_per_s=o2_use,
+                  floor_Pa=st.floor_Pa, ppO2_floor_Pa=st.ppO2_floor_Pa,
+                  inventory_kg=st.inventory_kg, rng=st.seed)
+    fit_t, fit_p = _fit_band(ms, fit, st.seed)
+    return VolumeAnalysis(series=ms, detection=detection, dpdt=dp, laws=laws, track=track,
+                          leak_rate_kg_per_s=q, pressure_rate_Pa_per_s=dpdt,
+                          effective_area_m2=cda, hole_diameter_m=hole, discharge_coefficient=cd,
+                          leak_detected=bool(detected), onset_s=onset, forecast=fc,
+                          fit_time_s=fit_t, fit_pressure_Pa=fit_p, crew_source_kg_per_s=source,
+                          notes=tuple(notes))
+
+
+def _with_relative_error(i: Interval, rel_sd: float) -> Interval:
+    """Widen an interval by an independent error of ``rel_sd`` (1σ, relative to the value)."""
+    if rel_sd <= 0 or i.value == 0:
+        return i
+    half = max(i.high - i.value, i.value - i.low)
+    total = math.hypot(half, 1.959963984540054 * rel_sd * abs(i.value))
+    return Interval(i.value, i.value - total, i.value + total)
+
+
+def _since(ms: MassSeries, start_s: float) -> MassSeries:
+    from dataclasses import replace
+    k = ms.time_s >= start_s
+    spp = ms.samples_per_point[k] if ms.samples_per_point is not None else None
+    return replace(ms, time_s=ms.time_s[k], mass_kg=ms.mass_kg[k], mass_sd_kg=ms.mass_sd_kg[k],
+                   pressure_Pa=ms.pressure_Pa[k], temperature_K=ms.temperature_K[k],
+                   added_kg=ms.added_kg[k], samples_per_point=spp)
+
+
+def _fit_band(ms: MassSeries, fit: LawFit, seed: int) -> tuple[F, F]:
+    """The fitted pressure over the fitted span with its 95 % band (parameter draws)."""
+    sel = ms.time_s >= fit.start_s
+    t = ms.time_s[sel]
+    temp = ms.temperature_K[sel]
+    phi = flux_term(fit.law, ms.pressure_Pa[sel], temp, fit.gas_constant)
+    x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
+    rng = np.random.default_rng(seed)
+    draws = rng.multivariate_normal([fit.m0_kg, fit.theta], fit.cov, size=400)
+    m = draws[:, :1] - draws[:, 1:] * x[None, :] + ms.added_kg[sel][None, :]
+    p = m * fit.gas_constant * temp[None, :] / fit.volume_m3
+    return t, np.percentile(p, [2.5, 50.0, 97.5], axis=0)

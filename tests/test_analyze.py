@@ -1,0 +1,162 @@
+"""``cabinleak analyze`` and ``leaktest`` end to end: the demo, gauges, real incidents, bad input.
+
+Incident figures are from public reports summarised in the project's notes on incidents
+(second-hand news and agency statements; ranges, not exact truth):
+
+- Soyuz MS-09, 29-30 August 2018: station pressure fell about 0.6 mmHg/h with the whole
+  ISS (about 916 m³) in communication; hole reported as 2 mm (NASA) or 1.5 mm (Roscosmos).
+- Zvezda PrK, 12-13 March 2021, PrK isolated: 730 → 678 mmHg in 11.5 h. Its volume is
+  not published; 4.5 m³ is this project's estimate ("a few m³").
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cabinleak.cli import main
+from cabinleak.physics.units import MMHG_PA
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def _error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(list(argv)) == 2
+    err = capsys.readouterr().err.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+    return err
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, Path]:
+    d = tmp_path_factory.mktemp("demo")
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        assert main(["demo", "--json", "--plot", str(d / "demo.png"), "--telemetry",
+                     str(d / "tm.csv"), "--report", str(d / "report.html"),
+                     "--preview", str(d / "preview.png")]) == 0
+    return json.loads(buf.getvalue()), d
+
+
+def test_demo_recovers_the_simulated_hole(demo: tuple[dict, Path]) -> None:
+    out, _ = demo
+    a, truth = out["analysis"], out["truth"]
+    for key in ("leak_rate_kg_per_day", "effective_area_m2", "time_to_floor_h"):
+        assert set(a[key]) == {"value", "low", "high"}
+        assert a[key]["low"] <= a[key]["value"] <= a[key]["high"]
+    # the sensor model's noise is white, so the estimate is tight; a 1 % tolerance
+    # covers the simulator's own error (rtol 1e-5) and the telemetry's 10 s sampling
+    assert a["leak_rate_kg_per_day"]["value"] == pytest.approx(truth["leak_rate_kg_per_day"],
+                                                               rel=0.01)
+    assert a["effective_area_m2"]["value"] == pytest.approx(truth["effective_area_m2"], rel=0.01)
+    assert a["flow_law"] == "orifice"
+    assert a["leak_detected"] is True
+    onset_h = a["onset_time_s"] / 3600.0
+    assert abs(onset_h - truth["onset_h"]) < 0.25
+    assert a["onset_time"].startswith("2018-08-29T23:")
+    alarm_h = a["detection"]["alarm_time_s"] / 3600.0
+    assert truth["onset_h"] <= alarm_h < truth["onset_h"] + 1.0  # no false alarm before it
+    assert a["data_issues"] == []
+    # the repress and the thermal cycle do not show as leak-rate changes
+    assert a["temperature_compensated"] is True
+
+
+def test_demo_report_has_the_plots(demo: tuple[dict, Path]) -> None:
+    _, d = demo
+    html = (d / "report.html").read_text()
+    assert html.count("data:image/png;base64,") >= 3
+    assert "leak rate over time" in html and "forecast" in html
+    assert (d / "preview.png").stat().st_size > 10_000
+    assert (d / "tm.csv").read_text().startswith("# station = iss")
+
+
+def test_hand_read_prk_gauge_gives_a_sensible_cd_area(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    out = _run_json(capsys, "analyze", str(EXAMPLES / "prk-march-2021-gauge.csv"),
+                    "--floor", "600mmHg", "--json")
+    # closed form: τ = 11.5 h / ln(730/678) = 155.6 h; Cd·A = V/(τ·Ψ·sqrt(R·T)) at 295 K
+    tau = 11.5 * 3600 / math.log(730 / 678)
+    expected = 4.5 / (tau * 0.6847 * math.sqrt(288.2 * 295.0))
+    cda = out["effective_area_m2"]
+    assert cda["low"] <= expected <= cda["high"]
+    assert 1e-8 < cda["value"] < 1e-7  # "equivalent to a 0.2 mm hole" (early 2021) scale
+    assert 0.5 < out["leak_rate_kg_per_day"]["value"] < 1.0
+    assert out["onset_time"] is None and out["detection"] is None  # two readings: no test
+    assert out["time_to_floor_h"]["value"] == pytest.approx(tau * math.log(678 / 600) / 3600,
+                                                            rel=0.02)
+
+
+def test_soyuz_ms09_station_rate_means_a_1p5_to_2_mm_hole(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    """0.6 mmHg/h over 916 m³ at about 750 mmHg: a hole of 1.5-2 mm at a plausible Cd."""
+    t = np.arange(0.0, 12 * 3600.0, 60.0)
+    p0, rate = 760 * MMHG_PA, 0.6 * MMHG_PA / 3600.0
+    tau = p0 / rate
+    rng = np.random.default_rng(0)
+    p = np.round((p0 * np.exp(-t / tau) + rng.normal(0, 0.05 * MMHG_PA, t.size)) / 13.33) * 13.33
+    table = tmp_path / "ms09.csv"
+    table.write_text("time_h,station_pressure_Pa,station_T_K\n" + "\n".join(
+        f"{ti / 3600:.6f},{pi:.2f},295.0" for ti, pi in zip(t, p, strict=True)) + "\n")
+    out = _run_json(capsys, "analyze", str(table), "--volume", "916m3", "--json")
+    cda = out["effective_area_m2"]["value"]
+    d_at = {cd: math.sqrt(4 * cda / (math.pi * cd)) * 1e3 for cd in (0.6, 0.85)}
+    # sharp-edged orifices: Cd 0.6-0.85 (physics.md); reported hole 1.5-2 mm
+    assert 1.2 < d_at[0.85] < d_at[0.6] < 1.7
+    cd_for_1p5_mm = cda / (math.pi * 1.5e-3**2 / 4)
+    cd_for_2_mm = cda / (math.pi * 2e-3**2 / 4)
+    assert 0.3 < cd_for_2_mm < cd_for_1p5_mm < 0.65
+    assert out["pressure_rate_mmHg_per_h"]["value"] == pytest.approx(0.6, rel=0.05)
+
+
+def test_acceptance_record_through_analyze(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _run_json(capsys, "analyze", str(EXAMPLES / "leaktest" / "soyuz-test-05.csv"),
+                    "--json")
+    rate = out["leak_rate_kg_per_day"]
+    # the record's truth is a constant mass leak (truth_leak_kg_per_day = 0.3); analyze fits
+    # the orifice law, whose rate falls with the 1 % pressure drop, so the rate at the last
+    # sample sits about 0.5 % under the mean: agreement to 1 %, not the (0.4 %) interval
+    assert rate["value"] == pytest.approx(0.3, rel=0.01)
+    assert out["volume_m3"] == pytest.approx(10.6)
+
+
+def test_leaktest_json(capsys: pytest.CaptureFixture[str]) -> None:
+    records = sorted(str(p) for p in (EXAMPLES / "leaktest").glob("*.csv"))
+    out = _run_json(capsys, "leaktest", *records, "--spec", "0.1kg/day", "--json")
+    verdicts = [r["verdict"] for r in out["records"]]
+    assert verdicts.count("FAIL") == 1 and len(verdicts) == 8
+    assert out["fleet"]["outliers"] == ["soyuz-test-05"]
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["analyze", "{gauge}", "--floor", "600 furlongs"], "unknown unit"),
+    (["analyze", "{missing}"], "missing.csv"),
+    (["analyze", "{novolume}"], "--volume"),
+    (["analyze", "{gauge}", "--cd", "1.5"], "--cd 1.5"),
+    (["analyze", "{gauge}", "--volume-uncertainty", "lots"], "--volume-uncertainty"),
+    (["analyze", "{gauge}", "--supply", "H2=3kg"], "--supply 'H2=3kg'"),
+    (["analyze", "{gauge}", "--station", "iss"], "'x' is not a module"),
+    (["leaktest", "{novolume}", "--spec", "0.1kg/day"], "volume"),
+])
+def test_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               argv: list[str], expected: str) -> None:
+    novolume = tmp_path / "novolume.csv"
+    novolume.write_text("time_h,cabin_pressure_mmHg\n0,760\n5,755\n10,750\n")
+    gauge = tmp_path / "gauge.csv"
+    gauge.write_text("# volume = 4.5 m3\ntime_h,x_pressure_mmHg\n0,730\n11.5,678\n")
+    files = {"gauge": str(gauge), "novolume": str(novolume),
+             "missing": str(tmp_path / "missing.csv")}
+    err = _error(capsys, *(a.format(**files) for a in argv))
+    assert expected in err
