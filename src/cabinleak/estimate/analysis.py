@@ -387,14 +387,12 @@ def _hatch_id(c: Channel, station: Station) -> str:
                          f"{station.name!r} (hatches: {', '.join(h.id for h in station.hatches)})")
 
 
-def _crew(station: Station | None, modules: Sequence[str], settings: Settings,
-          molar_mass: float) -> tuple[float, float]:
-    """Known net gas source [kg/s, as moles × cabin M] and O2 use [kg/s] of the crew.
+def _crew(station: Station | None, modules: Sequence[str], settings: Settings) -> F:
+    """Steady known sources of each species from the crew in the volume [kg/s], [4].
 
     As the simulator models them: O2 used and CO2 breathed out, no CO2 removal (a
     station whose scrubbers vent CO2 overboard should log that as an injection
-    column with a negative sign). The source is in moles (what the pressure sees)
-    times the cabin gas's molar mass; see :class:`~cabinleak.estimate.mass.MassSeries`.
+    column with a negative sign).
     """
     if settings.crew is not None:
         people = [(settings.crew, O2_USE_KG_PER_DAY, CO2_OUTPUT_KG_PER_DAY)]
@@ -402,26 +400,26 @@ def _crew(station: Station | None, modules: Sequence[str], settings: Settings,
         people = [(c.count, c.o2_kg_per_day_per_person, c.co2_kg_per_day_per_person)
                   for c in station.crew if c.module in modules]
     else:
-        return 0.0, 0.0
-    m_o2, m_co2 = gas.MOLAR_MASS[gas.SPECIES.index("O2")], gas.MOLAR_MASS[gas.SPECIES.index("CO2")]
-    moles = sum(n * (co2 / m_co2 - o2 / m_o2) for n, o2, co2 in people)
-    o2_use = sum(n * o2 for n, o2, _ in people)
-    return float(moles * molar_mass / DAY_S), o2_use / DAY_S
+        people = []
+    out = np.zeros(len(gas.SPECIES))
+    for n, o2, co2 in people:
+        out[gas.SPECIES.index("O2")] -= n * o2 / DAY_S
+        out[gas.SPECIES.index("CO2")] += n * co2 / DAY_S
+    return out
 
 
-def _injection_molar_masses(station: Station | None, injections: Sequence[Channel],
-                            default: float) -> list[float]:
-    """Molar mass of each injection's gas: the station's supply into that module, else cabin air."""
+def _injection_fractions(station: Station | None, injections: Sequence[Channel],
+                         default: F) -> list[F]:
+    """Mass fractions of each injection's gas: the station's supply into that module,
+    else the cabin gas."""
     out = []
     for c in injections:
-        mass = default
+        y = default
         if station is not None:
             module = module_of(c, station)
-            for sup in station.supplies:
-                if sup.module == module:
-                    mass = float(gas.molar_mass(sup.mass_fractions))
-                    break
-        out.append(mass)
+            y = next((np.asarray(sup.mass_fractions, dtype=float) for sup in station.supplies
+                      if sup.module == module), default)
+        out.append(y)
     return out
 
 
@@ -436,16 +434,16 @@ def _mass_fractions(station: Station | None, modules: Sequence[str]) -> F:
 def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Settings
                     ) -> VolumeAnalysis:
     y = _mass_fractions(station, g.modules)
-    r = float(gas.gas_constant(y))
-    molar_mass = gas.R_UNIVERSAL / r
-    source, o2_use = _crew(station, g.modules, st, molar_mass)
+    species_source = _crew(station, g.modules, st)
+    source = float(species_source.sum())
+    o2_use = float(-species_source[gas.SPECIES.index("O2")])
     notes = list(g.notes)
     t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
-    raw = mass_series(tel, g.pressure, g.temperature, volume_m3=g.volume_m3, gas_constant=r,
-                      label=g.label, modules=g.modules, injections=g.injections,
-                      injection_molar_masses=_injection_molar_masses(station, g.injections,
-                                                                     molar_mass),
-                      source_kg_per_s=source, pressure_sd_Pa=st.pressure_sd_Pa,
+    raw = mass_series(tel, g.pressure, g.temperature, volume_m3=g.volume_m3,
+                      mole_fractions=gas.mass_to_mole_fractions(y), label=g.label,
+                      modules=g.modules, injections=g.injections,
+                      injection_mass_fractions=_injection_fractions(station, g.injections, y),
+                      species_source_kg_per_s=species_source, pressure_sd_Pa=st.pressure_sd_Pa,
                       temperature_sd_K=st.temperature_sd_K, temperature_K=t_mod)
     if g.start_s > raw.time_s[0]:
         raw = _since(raw, g.start_s)
@@ -475,6 +473,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     temp_now = float(np.mean(ms.temperature_K[recent]))
     added_now = float(ms.added_kg[-1])
     m_now = fit.mass_end_kg + added_now
+    r = ms.gas_constant  # of the gas at the last sample
     p_now = m_now * r * temp_now / g.volume_m3
     phi = float(flux_term(fit.law, np.array([p_now]), np.array([temp_now]), r)[0])
     lo_th, hi_th = fit.theta - 1.959964 * fit.theta_sd, fit.theta + 1.959964 * fit.theta_sd
@@ -525,9 +524,10 @@ def _since(ms: MassSeries, start_s: float) -> MassSeries:
     from dataclasses import replace
     k = ms.time_s >= start_s
     spp = ms.samples_per_point[k] if ms.samples_per_point is not None else None
+    rs = ms.gas_constant_series[k] if ms.gas_constant_series is not None else None
     return replace(ms, time_s=ms.time_s[k], mass_kg=ms.mass_kg[k], mass_sd_kg=ms.mass_sd_kg[k],
                    pressure_Pa=ms.pressure_Pa[k], temperature_K=ms.temperature_K[k],
-                   added_kg=ms.added_kg[k], samples_per_point=spp)
+                   added_kg=ms.added_kg[k], samples_per_point=spp, gas_constant_series=rs)
 
 
 def _fit_band(ms: MassSeries, fit: LawFit, seed: int) -> tuple[F, F]:
@@ -535,10 +535,11 @@ def _fit_band(ms: MassSeries, fit: LawFit, seed: int) -> tuple[F, F]:
     sel = ms.time_s >= fit.start_s
     t = ms.time_s[sel]
     temp = ms.temperature_K[sel]
-    phi = flux_term(fit.law, ms.pressure_Pa[sel], temp, fit.gas_constant)
+    r = ms.gas_constant if ms.gas_constant_series is None else ms.gas_constant_series[sel]
+    phi = flux_term(fit.law, ms.pressure_Pa[sel], temp, r)
     x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal([fit.m0_kg, fit.theta], fit.cov, size=400)
     m = draws[:, :1] - draws[:, 1:] * x[None, :] + ms.added_kg[sel][None, :]
-    p = m * fit.gas_constant * temp[None, :] / fit.volume_m3
+    p = m * r * temp[None, :] / fit.volume_m3
     return t, np.percentile(p, [2.5, 50.0, 97.5], axis=0)

@@ -12,7 +12,8 @@ proportional to p², so 1/p grows linearly in time instead:
 
 Both are linear in their one unknown once the measured p(t) and T(t) are used:
 the known-addition-corrected mass is m(t) = m0 − θ·X(t) with X(t) = ∫ φ dt and
-φ = p/sqrt(T) (orifice, θ = Cd·A·Ψ/sqrt(R)) or φ = p²/(2RTμ) (crack, θ = c).
+φ = p/sqrt(R·T) (orifice, θ = Cd·A·Ψ) or φ = p²/(2RTμ) (crack, θ = c), R following
+the gas's composition as crew metabolism changes it.
 Each is fitted by weighted least squares; with the same number of parameters the
 likelihood ratio and the AIC difference are both Δχ² (Burnham & Anderson 2002,
 §2.6: a difference above 10 leaves essentially no support for the worse model).
@@ -44,10 +45,10 @@ def air_gamma(temperature_K: float) -> float:
     return float(gas.gamma_mixture(gas.AIR_MASS_FRACTIONS, temperature_K))
 
 
-def flux_term(law: FlowLaw, pressure_Pa: F, temperature_K: F, gas_constant: float) -> F:
-    """φ(p, T) such that the leak rate is q = θ·φ for the law's parameter θ."""
+def flux_term(law: FlowLaw, pressure_Pa: F, temperature_K: F, gas_constant: F | float) -> F:
+    """φ(p, T, R) such that the leak rate is q = θ·φ for the law's parameter θ."""
     if law == "orifice":
-        return np.asarray(pressure_Pa / np.sqrt(temperature_K))
+        return np.asarray(pressure_Pa / np.sqrt(gas_constant * temperature_K))
     mu = gas.viscosity_air(temperature_K)
     return np.asarray(pressure_Pa**2 / (2.0 * gas_constant * temperature_K * mu))
 
@@ -58,7 +59,7 @@ class LawFit:
 
     law: FlowLaw
     start_s: float
-    theta: float  # orifice: Cd·A·Ψ/sqrt(R) [kg·K^0.5/(Pa·s)] ; crack: w·h³/(12·L) [m³]
+    theta: float  # orifice: Cd·A·Ψ [m²] ; crack: w·h³/(12·L) [m³]
     theta_sd: float
     m0_kg: float
     cov: F  # 2×2 covariance of (m0, θ)
@@ -134,7 +135,8 @@ def fit_law(ms: MassSeries, law: FlowLaw, *, start_s: float | None = None) -> La
     if t.size < 2:
         raise EstimateError(f"{ms.label}: fewer than two points after "
                             f"{0.0 if start_s is None else start_s / 3600:.1f} h to fit")
-    phi = flux_term(law, ms.pressure_Pa[sel], ms.temperature_K[sel], ms.gas_constant)
+    r = ms.gas_constant if ms.gas_constant_series is None else ms.gas_constant_series[sel]
+    phi = flux_term(law, ms.pressure_Pa[sel], ms.temperature_K[sel], r)
     x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
     w = 1.0 / sd**2
     a = np.column_stack([np.ones_like(x), -x])

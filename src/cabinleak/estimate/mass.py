@@ -11,10 +11,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cabinleak.errors import CabinleakError
-from cabinleak.physics.gas import R_UNIVERSAL
+from cabinleak.physics.gas import (
+    AIR_MASS_FRACTIONS,
+    MOLAR_MASS,
+    R_AIR,
+    R_UNIVERSAL,
+    mole_to_mass_fractions,
+)
 from cabinleak.physics.units import MMHG_PA
 from cabinleak.telemetry import Channel, Telemetry
 
@@ -35,11 +41,7 @@ class MassSeries:
     ``mass_kg`` is the measured p·V/(R·T) less the known additions (``added_kg``:
     injections, crew metabolism), so a leak shows as ``-d(mass_kg)/dt``.
 
-    A pressure gauge counts moles, so p·V/(R·T) is the mass the gas would have at
-    the cabin's molar mass M. Known additions are therefore booked as the moles they
-    add times M (an O2 molecule used and a CO2 molecule breathed out change the
-    pressure by their moles, not their mass), while a leak, which takes cabin gas
-    as it is, shows at its true mass rate.
+    ``gas_constant`` is the cabin gas's at the last sample (see :func:`mass_series`).
     """
 
     label: str
@@ -57,6 +59,7 @@ class MassSeries:
     temperature_compensated: bool
     pressure_resolution_Pa: float = 0.0
     samples_per_point: F | None = None  # raw samples behind each point after binning
+    gas_constant_series: F | None = None  # R at each point as the composition drifts
 
     def __len__(self) -> int:
         return int(self.time_s.size)
@@ -114,26 +117,34 @@ def combine(channels: Sequence[Channel], default_sd: float | None = None,
 
 
 def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequence[Channel], *,
-                volume_m3: float, gas_constant: float, label: str,
-                modules: Sequence[str] = (), injections: Sequence[Channel] = (),
-                injection_molar_masses: Sequence[float] | None = None,
-                source_kg_per_s: float = 0.0, pressure_sd_Pa: float | None = None,
-                temperature_sd_K: float | None = None,
+                volume_m3: float, label: str, gas_constant: float | None = None,
+                mole_fractions: ArrayLike | None = None, modules: Sequence[str] = (),
+                injections: Sequence[Channel] = (),
+                injection_mass_fractions: Sequence[ArrayLike] | None = None,
+                species_source_kg_per_s: ArrayLike | None = None,
+                pressure_sd_Pa: float | None = None, temperature_sd_K: float | None = None,
                 temperature_K: float = DEFAULT_TEMPERATURE_K) -> MassSeries:
     """The gas mass of one volume from its pressure and temperature channels.
+
+    A gauge counts moles, n = p·V/(R_u·T). With ``mole_fractions`` (the cabin gas at
+    the first sample, over N2, O2, CO2, H2O) the composition is carried along: known
+    additions change it (crew O2 use and CO2 output, an N2 repress), the leak takes
+    gas as it is and does not. The mass is n·M(t) with M(t) the mixture's molar mass,
+    so the leak shows at its true mass rate. With only ``gas_constant`` the gas is
+    taken as fixed: m = p·V/(R·T) and additions count at their mass.
 
     Parameters
     ----------
     pressure, temperature : channels in the volume (temperature may be empty:
         the mass is then not temperature-compensated and ``temperature_K`` is used).
     volume_m3 : free gas volume [m³].
-    gas_constant : specific gas constant of the cabin gas [J/(kg·K)].
+    gas_constant : specific gas constant of a fixed cabin gas [J/(kg·K)].
+    mole_fractions : cabin gas composition at the start [-] (overrides gas_constant).
     injections : cumulative known additions [kg] (``injection`` channels).
-    injection_molar_masses : molar mass of each injection's gas [kg/mol]; default
-        the cabin gas's (M = R_universal / gas_constant).
-    source_kg_per_s : a steady known net source, as moles per second times the cabin
-        gas's molar mass [kg/s] (crew: CO2 breathed out less O2 used, in moles);
-        negative for a sink.
+    injection_mass_fractions : composition of each injection's gas (default: the
+        cabin gas's).
+    species_source_kg_per_s : steady known sources of each species [kg/s] (crew:
+        O2 negative, CO2 positive).
     pressure_sd_Pa, temperature_sd_K : per-sample noise 1σ; estimated from the
         records when not given (see :func:`noise_sd`), and never below the
         quantisation error. Hand-read gauges default to 1 mmHg resolution.
@@ -161,21 +172,56 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     keep = np.isfinite(p)
     if keep.sum() < 2:
         raise EstimateError(f"{tel.path}: {label} has fewer than two pressure readings")
-    added = np.zeros_like(p)
-    molar_mass = R_UNIVERSAL / gas_constant
-    masses = injection_molar_masses or [molar_mass] * len(injections)
-    for c, m_gas in zip(injections, masses, strict=True):
-        added += _fill(tel.time_s, c.values, before=0.0) * (molar_mass / m_gas)
-    t = tel.time_s
-    added += source_kg_per_s * (t - t[0])
-    m = p * volume_m3 / (gas_constant * temp)
+    t, p, temp = tel.time_s[keep], p[keep], temp[keep]
+    p_sd_row, t_sd_row = p_sd_row[keep], t_sd_row[keep]
+    if mole_fractions is None:
+        x0 = None
+        r0 = gas_constant if gas_constant is not None else R_AIR
+        y0 = AIR_MASS_FRACTIONS
+    else:
+        x0 = np.asarray(mole_fractions, dtype=float) / np.sum(mole_fractions)
+        y0 = mole_to_mass_fractions(x0)
+        r0 = float(R_UNIVERSAL / np.dot(x0, MOLAR_MASS))
+    # cumulative known additions of each species [kg], [n, 4]
+    added = np.zeros((t.size, MOLAR_MASS.size))
+    fractions = list(injection_mass_fractions or [y0] * len(injections))
+    for c, y in zip(injections, fractions, strict=True):
+        added += _fill(tel.time_s, c.values, before=0.0)[keep, None] * np.asarray(y)[None, :]
+    if species_source_kg_per_s is not None:
+        added += (t - t[0])[:, None] * np.asarray(species_source_kg_per_s, dtype=float)[None, :]
+    if x0 is None:
+        m = p * volume_m3 / (r0 * temp)
+        r_series = np.full_like(p, r0)
+    else:
+        n = p * volume_m3 / (R_UNIVERSAL * temp)
+        x = _composition(n, x0, added / MOLAR_MASS)
+        molar = x @ MOLAR_MASS
+        m = n * molar
+        r_series = R_UNIVERSAL / molar
     sd = m * np.sqrt((p_sd_row / p) ** 2 + (t_sd_row / temp) ** 2)
+    added_kg = added.sum(axis=1)
     return MassSeries(label=label, modules=tuple(modules), volume_m3=volume_m3,
-                      gas_constant=gas_constant, time_s=t[keep], mass_kg=(m - added)[keep],
-                      mass_sd_kg=sd[keep], pressure_Pa=p[keep], temperature_K=temp[keep],
-                      added_kg=added[keep], pressure_sd_Pa=p_sd, temperature_sd_K=t_sd,
+                      gas_constant=float(r_series[-1]), time_s=t, mass_kg=m - added_kg,
+                      mass_sd_kg=sd,
+                      pressure_Pa=p, temperature_K=temp, added_kg=added_kg,
+                      pressure_sd_Pa=p_sd, temperature_sd_K=t_sd,
                       temperature_compensated=compensated, pressure_resolution_Pa=res_p,
-                      samples_per_point=np.ones(int(keep.sum())))
+                      samples_per_point=np.ones(t.size), gas_constant_series=r_series)
+
+
+def _composition(n: F, x0: F, added_mol: F) -> F:
+    """Mole fractions [n, 4] as known additions mix in and a leak takes gas as it is.
+
+    Between samples k and k+1 the leak removes gas of composition x_k and species
+    i gains ΔA_i moles, so x_{k+1} = x_k·(n_{k+1} − ΔA)/n_{k+1} + ΔA_i/n_{k+1}: a
+    linear recursion x_{k+1} = a_k·x_k + b_k, solved with cumulative products.
+    """
+    d_add = np.diff(added_mol, axis=0)  # [n-1, 4]
+    a = 1.0 - d_add.sum(axis=1) / n[1:]
+    b = d_add / n[1:, None]
+    prod = np.concatenate([[1.0], np.cumprod(a)])  # P_k = a_0···a_{k-1}
+    acc = np.concatenate([np.zeros((1, x0.size)), np.cumsum(b / prod[1:, None], axis=0)])
+    return np.asarray(prod[:, None] * (x0[None, :] + acc))
 
 
 def _fill(t: F, values: F, before: float | None = None) -> F:
@@ -212,4 +258,6 @@ def bin_series(ms: MassSeries, width_s: float) -> MassSeries:
     return replace(ms, time_s=mean(t), mass_kg=mean(ms.mass_kg), mass_sd_kg=np.sqrt(var),
                    pressure_Pa=mean(ms.pressure_Pa), temperature_K=mean(ms.temperature_K),
                    added_kg=mean(ms.added_kg),
+                   gas_constant_series=(None if ms.gas_constant_series is None
+                                        else mean(ms.gas_constant_series)),
                    samples_per_point=per_bin)
