@@ -97,9 +97,13 @@ def combine(channels: Sequence[Channel], default_sd: float | None = None,
     if not channels:
         raise EstimateError("no channels to combine")
     data = np.vstack([c.values for c in channels])
-    # a stated noise level replaces the estimate; neither goes below quantisation
+    # a stated noise level replaces the estimate; neither goes below quantisation.
+    # A binned channel carries its raw samples' noise; its rows average `counts` of them.
     sds = np.array([max(default_sd, c.resolution / np.sqrt(12.0)) if default_sd is not None
+                    else c.noise_sd if c.noise_sd is not None
                     else noise_sd(c.values, c.resolution) for c in channels])
+    counts = np.vstack([c.counts if c.counts is not None else np.ones(c.values.size)
+                        for c in channels])
     w = np.ones(len(channels)) if weights is None else np.asarray(weights, dtype=float)
     ref = data[0]
     offsets = np.array([np.nanmedian(row - ref) if np.any(np.isfinite(row - ref)) else 0.0
@@ -112,7 +116,8 @@ def combine(channels: Sequence[Channel], default_sd: float | None = None,
     with np.errstate(invalid="ignore", divide="ignore"):
         value = np.where(total > 0, np.nansum(np.where(valid, aligned, 0.0) * wv, axis=0) / total,
                          np.nan)
-        var = np.where(total > 0, (wv**2 * (sds**2)[:, None]).sum(axis=0) / total**2, np.nan)
+        per_row = (sds**2)[:, None] / np.maximum(counts, 1.0)
+        var = np.where(total > 0, (wv**2 * per_row).sum(axis=0) / total**2, np.nan)
     return value, np.sqrt(var), float(np.sqrt(np.mean(sds**2)))
 
 

@@ -38,6 +38,10 @@ class Channel:
     unit: str  # the unit as written ("mmHg", "C", "kg/day")
     values: NDArray[np.float64]
     resolution: float = 0.0  # reading resolution in SI units; 0 when unknown
+    # Binned tables (see Telemetry.bin_s): the per-sample noise 1σ of the raw readings
+    # [SI] and how many raw samples each row averages (0 where none).
+    noise_sd: float | None = None
+    counts: NDArray[np.float64] | None = None
 
     @property
     def valid(self) -> NDArray[np.bool_]:
@@ -69,6 +73,7 @@ class Telemetry:
     issues: tuple[DataIssue, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)  # "# key = value" lines, mapping file
     is_gauge: bool = False  # a short table of irregular hand-read values
+    bin_s: float | None = None  # rows are bin means of this width [s]; None for raw rows
 
     def channel(self, name: str) -> Channel:
         for c in self.channels:
