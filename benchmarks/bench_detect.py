@@ -391,7 +391,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"bank on one block length, in the bound's regime (table 2), at "
         f"{len(within2)}/{len(single)} of the issue's rates (ratios "
         + ", ".join(f"{r:.2f}" for _, r in single)
-        + "). For the default test (table 1) against the bound at each rate's matched "
+        + "; below 1 is possible at a finite γ, the bound being log(γ)/I·(1 + o(1)) as "
+        "γ → ∞, and the CUSUM threshold h sits a little under log γ). For the default "
+        "test (table 1) against the bound at each rate's matched "
         f"block (the block length whose design rates include it): {len(within)}/"
         f"{len(verdict_rows)} (ratios " + ", ".join(f"{r[1]:.2f}" for r in verdict_rows)
         + "). That bound, Lorden's (1971) asymptotic log(γ)/I with γ = 1 yr/(FAR·B) "

@@ -23,7 +23,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.estimate.detect import Detection, DpdtAlarm, detect_leak, dpdt_alarm
-from cabinleak.estimate.flowlaw import LawComparison, LawFit, compare_laws, flux_term
+from cabinleak.estimate.flowlaw import (
+    LawComparison,
+    LawFit,
+    best_onset,
+    compare_laws,
+    flux_term,
+    law_integral,
+)
 from cabinleak.estimate.forecast import Forecast, Interval, forecast
 from cabinleak.estimate.kalman import RateTrack, track_rate
 from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, combine, mass_series
@@ -461,10 +468,9 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         p_raw, _, _ = combine(list(g.pressure))
         sel = np.isfinite(p_raw) & (tel.time_s >= g.start_s)
         dp = dpdt_alarm(tel.time_s[sel], p_raw[sel])
-        if detection.alarm:
-            onset = detection.onset_time_s
-    start = onset if onset is not None and np.sum(ms.time_s >= onset) >= 3 else None
-    laws = compare_laws(ms, start_s=start)
+        if detection.alarm and detection.onset_time_s is not None:
+            onset = _refine_onset(ms, detection, st.background_kg_per_s)
+    laws = compare_laws(ms, onset_s=onset, background_kg_per_s=st.background_kg_per_s)
     fit = laws.best
     track = track_rate(ms, resets=() if onset is None else (onset,))
     # the state now: mean temperature over the last 90 minutes (one thermal cycle)
@@ -477,13 +483,14 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     p_now = m_now * r * temp_now / g.volume_m3
     phi = float(flux_term(fit.law, np.array([p_now]), np.array([temp_now]), r)[0])
     lo_th, hi_th = fit.theta - 1.959964 * fit.theta_sd, fit.theta + 1.959964 * fit.theta_sd
-    q = Interval(fit.theta * phi, lo_th * phi, hi_th * phi)
+    bg = st.background_kg_per_s  # the record's total outflow: background plus this leak
+    q = Interval(bg + fit.theta * phi, bg + lo_th * phi, bg + hi_th * phi)
     dpdt = q.scaled(r * temp_now / g.volume_m3)  # does not depend on the volume
     cda = Interval(*(float(fit.cd_area_m2(p_now, temp_now, th)) for th in
-                     (fit.theta, lo_th, hi_th)))
+                     (fit.theta, lo_th, hi_th)))  # of this leak, the background apart
     if not ms.temperature_compensated:
         # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak
-        span = max(t_end - fit.start_s, 1.0)
+        span = max(t_end - fit.onset_s, 1.0)
         rel = (m_now / temp_now * st.unseen_temperature_change_K / span) / max(abs(q.value),
                                                                                1e-300)
         q, dpdt, cda = (_with_relative_error(i, rel) for i in (q, dpdt, cda))
@@ -530,16 +537,29 @@ def _since(ms: MassSeries, start_s: float) -> MassSeries:
                    added_kg=ms.added_kg[k], samples_per_point=spp, gas_constant_series=rs)
 
 
+def _refine_onset(ms: MassSeries, detection: Detection, background_kg_per_s: float) -> float:
+    """The change point by profile likelihood near the sequential test's estimate."""
+    assert detection.onset_time_s is not None
+    width = max(2.0 * detection.block_s, 4.0 * float(np.median(np.diff(ms.time_s))))
+    lo = detection.onset_time_s - width
+    hi = min(detection.onset_time_s + width, detection.alarm_time_s or math.inf)
+    grid = ms.time_s[(ms.time_s >= lo) & (ms.time_s <= hi)]
+    if grid.size == 0:
+        return detection.onset_time_s
+    cands = np.unique(np.concatenate([grid, 0.5 * (grid[1:] + grid[:-1])]))
+    return best_onset(ms, cands, background_kg_per_s=background_kg_per_s)
+
+
 def _fit_band(ms: MassSeries, fit: LawFit, seed: int) -> tuple[F, F]:
-    """The fitted pressure over the fitted span with its 95 % band (parameter draws)."""
+    """The fitted pressure over the record with its 95 % band (parameter draws)."""
     sel = ms.time_s >= fit.start_s
     t = ms.time_s[sel]
     temp = ms.temperature_K[sel]
     r = ms.gas_constant if ms.gas_constant_series is None else ms.gas_constant_series[sel]
-    phi = flux_term(fit.law, ms.pressure_Pa[sel], temp, r)
-    x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
+    x = law_integral(ms, fit.law, fit.onset_s, sel)
     rng = np.random.default_rng(seed)
     draws = rng.multivariate_normal([fit.m0_kg, fit.theta], fit.cov, size=400)
-    m = draws[:, :1] - draws[:, 1:] * x[None, :] + ms.added_kg[sel][None, :]
+    m = (draws[:, :1] - draws[:, 1:] * x[None, :] + ms.added_kg[sel][None, :]
+         - fit.background_kg_per_s * (t - t[0])[None, :])
     p = m * r * temp[None, :] / fit.volume_m3
     return t, np.percentile(p, [2.5, 50.0, 97.5], axis=0)

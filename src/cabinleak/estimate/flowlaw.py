@@ -69,11 +69,15 @@ class LawFit:
     gas_constant: float
     volume_m3: float
     end_s: float = 0.0  # last fitted sample [s]
-    x_end: float = 0.0  # ∫φ dt from start to end, so m(end) = m0 − θ·x_end
+    x_end: float = 0.0  # ∫φ dt from the onset to the end, so m(end) = m0 − θ·x_end − bg·span
+    onset_s: float = 0.0  # when the leak started (φ integrates from here) [s]
+    background_kg_per_s: float = 0.0  # known leakage before and besides this leak
 
     @property
     def mass_end_kg(self) -> float:
-        return self.m0_kg - self.theta * self.x_end
+        """The fitted mass at the last sample (known additions removed) [kg]."""
+        return self.m0_kg - self.theta * self.x_end - self.background_kg_per_s * (
+            self.end_s - self.start_s)
 
     def rate_kg_per_s(self, pressure_Pa: F | float, temperature_K: F | float,
                       theta: F | float | None = None) -> F:
@@ -122,26 +126,27 @@ class LawComparison:
                 f"while fitted); forecasting with the orifice law, the slower to fall")
 
 
-def fit_law(ms: MassSeries, law: FlowLaw, *, start_s: float | None = None) -> LawFit:
-    """Weighted least-squares fit of one flow law to the record from ``start_s`` on.
-
-    Errors are the series' 1σ; when the residuals show more scatter (χ²/dof > 1)
-    or positive lag-one correlation, the covariance is inflated by both factors so
-    the interval stays honest (Box, Jenkins & Reinsel 2008, AR(1) variance factor
-    (1+ρ)/(1−ρ)). Fits with fewer than five degrees of freedom keep the stated errors.
-    """
-    sel = ms.time_s >= (ms.time_s[0] if start_s is None else start_s)
-    t, z, sd = ms.time_s[sel], ms.mass_kg[sel], ms.mass_sd_kg[sel]
-    if t.size < 2:
-        raise EstimateError(f"{ms.label}: fewer than two points after "
-                            f"{0.0 if start_s is None else start_s / 3600:.1f} h to fit")
+def law_integral(ms: MassSeries, law: FlowLaw, onset_s: float, sel: NDArray[np.bool_]) -> F:
+    """X(t) = ∫ φ dt from the onset to each selected point (0 before the onset) [trapezoid]."""
+    t = ms.time_s[sel]
     r = ms.gas_constant if ms.gas_constant_series is None else ms.gas_constant_series[sel]
     phi = flux_term(law, ms.pressure_Pa[sel], ms.temperature_K[sel], r)
-    x = np.concatenate([[0.0], np.cumsum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))])
+    on = t > onset_s
+    steps = 0.5 * (phi[1:] + phi[:-1]) * np.diff(t)
+    # the interval that holds the onset counts only from the onset on
+    first = np.flatnonzero(on)
+    if first.size and first[0] > 0 and t[first[0] - 1] < onset_s:
+        k = first[0]
+        steps[k - 1] = phi[k] * (t[k] - onset_s)
+    steps = np.where(on[1:], steps, 0.0)
+    return np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def _solve(t: F, z: F, sd: F, x: F) -> tuple[F, F, float, int, float]:
+    """Weighted least squares of z = m0 − θ·x; returns β, covariance, χ², dof, scale."""
     w = 1.0 / sd**2
     a = np.column_stack([np.ones_like(x), -x])
-    ata = a.T @ (a * w[:, None])
-    cov = np.linalg.inv(ata)
+    cov = np.linalg.inv(a.T @ (a * w[:, None]))
     beta = cov @ (a.T @ (w * z))
     resid = (z - a @ beta) / sd
     chi2 = float(resid @ resid)
@@ -151,19 +156,65 @@ def fit_law(ms: MassSeries, law: FlowLaw, *, start_s: float | None = None) -> La
         rho = float(np.sum(resid[1:] * resid[:-1]) / max(chi2, 1e-300))
         scale = math.sqrt(max(1.0, chi2 / dof) * max(1.0, (1 + rho) / (1 - rho))
                           if rho < 0.99 else max(1.0, chi2 / dof) * 199.0)
-    cov = cov * scale**2
+    return beta, np.asarray(cov * scale**2, dtype=float), chi2, dof, scale
+
+
+def fit_law(ms: MassSeries, law: FlowLaw, *, onset_s: float | None = None,
+            background_kg_per_s: float = 0.0) -> LawFit:
+    """Weighted least-squares fit of one flow law to a record, the leak starting at ``onset_s``.
+
+    Before the onset the mass falls at the known background rate only, so the record
+    before it fixes the starting mass; after it the law adds θ·φ. Without an onset
+    the leak runs from the first sample.
+
+    Errors are the series' 1σ; when the residuals show more scatter (χ²/dof > 1)
+    or positive lag-one correlation, the covariance is inflated by both factors so
+    the interval stays honest (Box, Jenkins & Reinsel 2008, AR(1) variance factor
+    (1+ρ)/(1−ρ)). Fits with fewer than five degrees of freedom keep the stated errors.
+    """
+    t_all = ms.time_s
+    onset = float(t_all[0]) if onset_s is None else float(onset_s)
+    sel = np.ones(t_all.size, dtype=bool)
+    t, sd = t_all, ms.mass_sd_kg
+    if np.sum(t > onset) < 1 or t.size < 2:
+        raise EstimateError(f"{ms.label}: fewer than two points to fit a leak from "
+                            f"{(onset - t_all[0]) / 3600:.1f} h on")
+    z = ms.mass_kg + background_kg_per_s * (t - t[0])
+    x = law_integral(ms, law, onset, sel)
+    beta, cov, chi2, dof, scale = _solve(t, z, sd, x)
     return LawFit(law=law, start_s=float(t[0]), theta=float(beta[1]),
                   theta_sd=float(math.sqrt(cov[1, 1])), m0_kg=float(beta[0]),
                   cov=np.asarray(cov, dtype=float),
                   chi2=chi2, dof=dof, scale=scale, gas_constant=ms.gas_constant,
-                  volume_m3=ms.volume_m3, end_s=float(t[-1]), x_end=float(x[-1]))
+                  volume_m3=ms.volume_m3, end_s=float(t[-1]), x_end=float(x[-1]),
+                  onset_s=onset, background_kg_per_s=background_kg_per_s)
 
 
-def compare_laws(ms: MassSeries, *, start_s: float | None = None) -> LawComparison:
+def best_onset(ms: MassSeries, candidates: F, *, law: FlowLaw = "orifice",
+               background_kg_per_s: float = 0.0) -> float:
+    """The onset among ``candidates`` [s] that maximises the fit's likelihood (least χ²).
+
+    The profile likelihood of a change point (Hinkley 1970, Biometrika 57:1): each
+    candidate is fitted in full and the one with the least χ² kept.
+    """
+    z = ms.mass_kg + background_kg_per_s * (ms.time_s - ms.time_s[0])
+    sel = np.ones(ms.time_s.size, dtype=bool)
+    best, best_chi2 = float(candidates[0]), math.inf
+    for c in candidates:
+        if np.sum(ms.time_s > c) < 2:
+            continue
+        chi2 = _solve(ms.time_s, z, ms.mass_sd_kg, law_integral(ms, law, float(c), sel))[2]
+        if chi2 < best_chi2:
+            best, best_chi2 = float(c), chi2
+    return best
+
+
+def compare_laws(ms: MassSeries, *, onset_s: float | None = None,
+                 background_kg_per_s: float = 0.0) -> LawComparison:
     """Fit the orifice and the crack law to the same record and weigh them."""
-    o = fit_law(ms, "orifice", start_s=start_s)
-    c = fit_law(ms, "crack", start_s=start_s)
-    p = ms.pressure_Pa[ms.time_s >= o.start_s]
+    o = fit_law(ms, "orifice", onset_s=onset_s, background_kg_per_s=background_kg_per_s)
+    c = fit_law(ms, "crack", onset_s=onset_s, background_kg_per_s=background_kg_per_s)
+    p = ms.pressure_Pa[ms.time_s >= o.onset_s]
     span = float((p[0] - p[-1]) / p[0]) if p.size else 0.0
     # misfit or correlated errors shrink the evidence as they widen the intervals
     delta = (c.chi2 - o.chi2) / min(o.scale, c.scale) ** 2

@@ -81,7 +81,7 @@ def _text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
         f"{s.temperature_sd_K:.3g} K as estimated from the records.",
         f"Leak rate at the last sample: {q.value * DAY_S:.4g} kg/day "
         f"(95 %: {q.low * DAY_S:.4g} to {q.high * DAY_S:.4g}), from the {v.fit.law} law fitted "
-        f"from {(v.fit.start_s - a.time_s[0]) / HOUR_S:.1f} h on. Known additions (injections, "
+        f"from {(v.fit.onset_s - a.time_s[0]) / HOUR_S:.1f} h on. Known additions (injections, "
         "crew metabolism) are removed from the mass before fitting.",
         f"Effective area Cd·A {v.effective_area_m2.value * 1e6:.4g} mm²; a round hole of "
         f"{v.hole_diameter_m.value * 1e3:.3g} mm at the assumed Cd "
