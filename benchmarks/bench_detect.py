@@ -55,10 +55,9 @@ from cabinleak.estimate.detect import (
     LeakTestDesign,
     design_leak_test,
     detect_leak,
-    dpdt_alarm,
-    dpdt_threshold_for,
     lorden_delay_s,
 )
+from cabinleak.estimate.dpdt import dpdt_alarm, dpdt_threshold_for
 from cabinleak.estimate.mass import mass_series
 from cabinleak.physics import gas
 from cabinleak.simulate.result import SimulationResult

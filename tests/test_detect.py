@@ -15,19 +15,17 @@ from scipy.special import zeta
 from scipy.stats import norm
 
 from cabinleak.estimate.detect import (
-    DEFAULT_DPDT_THRESHOLD_PA_PER_S,
     YEAR_S,
     bank_arl0,
     bank_threshold,
     design_leak_test,
     detect_leak,
     detectable_rate_kg_per_s,
-    dpdt_alarm,
-    dpdt_threshold_for,
     lorden_delay_s,
     overshoot_nu,
     slope_sd,
 )
+from cabinleak.estimate.dpdt import DEFAULT_DPDT_THRESHOLD_PA_PER_S, dpdt_alarm, dpdt_threshold_for
 from cabinleak.estimate.mass import EstimateError
 from cabinleak.physics.units import DAY_S, MMHG_PA
 

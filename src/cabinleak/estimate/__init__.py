@@ -1,5 +1,47 @@
-"""Layer 5 (inference): leak detection, leak-rate estimation, flow laws and forecasts."""
+"""Layer 5 (inference): leak detection, leak-rate estimation, flow laws and forecasts.
 
+:func:`analyze` runs the whole chain on a telemetry table; the pieces are
+:mod:`.mass` (gas mass from p and T), :mod:`.detect` (the leak alarm), :mod:`.dpdt`
+(the emergency dP/dt alarm), :mod:`.flowlaw` (hole or crack, Cd·A), :mod:`.kalman`
+(the rate over time), :mod:`.forecast` (floors and gas), :mod:`.acceptance` and
+:mod:`.fleet` (ground pressure-decay tests).
+"""
+
+from cabinleak.estimate.acceptance import AcceptanceResult, acceptance_test
+from cabinleak.estimate.analysis import LeakAnalysis, Settings, VolumeAnalysis, analyze
+from cabinleak.estimate.detect import Detection, detect_leak
+from cabinleak.estimate.dpdt import DpdtAlarm, dpdt_alarm
+from cabinleak.estimate.fleet import FleetSummary, fleet_summary
+from cabinleak.estimate.flowlaw import LawComparison, LawFit, compare_laws, fit_law
+from cabinleak.estimate.forecast import Forecast, Interval, forecast
+from cabinleak.estimate.kalman import RateTrack, track_rate
 from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series, noise_sd
 
-__all__ = ["EstimateError", "MassSeries", "bin_series", "mass_series", "noise_sd"]
+__all__ = [
+    "AcceptanceResult",
+    "Detection",
+    "DpdtAlarm",
+    "EstimateError",
+    "FleetSummary",
+    "Forecast",
+    "Interval",
+    "LawComparison",
+    "LawFit",
+    "LeakAnalysis",
+    "MassSeries",
+    "RateTrack",
+    "Settings",
+    "VolumeAnalysis",
+    "acceptance_test",
+    "analyze",
+    "bin_series",
+    "compare_laws",
+    "detect_leak",
+    "dpdt_alarm",
+    "fit_law",
+    "fleet_summary",
+    "forecast",
+    "mass_series",
+    "noise_sd",
+    "track_rate",
+]

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from cabinleak.estimate.detect import Detection, DpdtAlarm, detect_leak, dpdt_alarm
+from cabinleak.estimate.detect import Detection, detect_leak
+from cabinleak.estimate.dpdt import DpdtAlarm, dpdt_alarm
 from cabinleak.estimate.flowlaw import (
     LawComparison,
     LawFit,
