@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/cabinleak demo --plot docs/demo.png
+	$(BIN)/cabinleak demo --plot docs/demo.png --preview docs/report.png
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py)
@@ -27,6 +27,8 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py --write
 	$(BIN)/python benchmarks/bench_simulate.py --write --linear-below-Pa 1
+	$(BIN)/python benchmarks/bench_detect.py --write
+	$(BIN)/python benchmarks/bench_estimate.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache

@@ -195,3 +195,20 @@ def test_coverage_on_the_simulators_sensor_model(tmp_path: Path) -> None:
     # standardised errors: mean near 0, spread near 1 (the interval is not just wide)
     assert abs(float(np.mean(errors))) < 0.5
     assert 0.6 < float(np.std(errors)) < 1.4
+
+
+def test_demo_forecast_agrees_with_simulating_on(demo: tuple[dict, Path]) -> None:
+    """The time to 490 mmHg forecast from the telemetry matches running the simulator on."""
+    from cabinleak.cli.demo import DEMO_HOURS, demo_station
+    from cabinleak.simulate import simulate
+
+    out, _ = demo
+    station, leak = demo_station()
+    run = simulate(station, DEMO_HOURS * 3600 + 30 * 86400, leaks=[leak], n_out=4001)
+    floor = 490 * MMHG_PA
+    # the floor as the volume-mean pressure crosses it (the forecast's single volume)
+    p_mean = run.pressure_Pa @ run.volume_m3 / run.volume_m3.sum()
+    k = int(np.argmax(p_mean < floor))
+    t_cross = np.interp(floor, p_mean[[k, k - 1]], run.time_s[[k, k - 1]])
+    simulated_h = (t_cross - DEMO_HOURS * 3600) / 3600
+    assert out["analysis"]["time_to_floor_h"]["value"] == pytest.approx(simulated_h, rel=0.01)

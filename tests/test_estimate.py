@@ -188,7 +188,7 @@ def test_forecast_time_to_floor_matches_the_closed_form(station_decay) -> None:
     fit = fit_law(_series(tel, volume), "orifice")
     floor = 490 * MMHG_PA
     fc = forecast(fit, time_now_s=float(t[-1]), added_now_kg=0.0, temperature_K=T0,
-                  mass_fractions=gas.AIR_MASS_FRACTIONS, floor_Pa=floor)
+                  mole_fractions=gas.AIR_MOLE_FRACTIONS, floor_Pa=floor)
     tau = volume / (cda * PSI * math.sqrt(R * T0))
     expected = tau * math.log(p[-1] / floor)
     assert fc.time_to_floor_s is not None

@@ -444,7 +444,6 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     y = _mass_fractions(station, g.modules)
     species_source = _crew(station, g.modules, st)
     source = float(species_source.sum())
-    o2_use = float(-species_source[gas.SPECIES.index("O2")])
     notes = list(g.notes)
     t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
     raw = mass_series(tel, g.pressure, g.temperature, volume_m3=g.volume_m3,
@@ -507,9 +506,10 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     detected = (detection.alarm if detection is not None
                 else q.low > st.background_kg_per_s)
     fc = forecast(fit, time_now_s=t_end, added_now_kg=added_now, temperature_K=temp_now,
-                  mass_fractions=y, source_kg_per_s=source, o2_use_kg_per_s=o2_use,
-                  floor_Pa=st.floor_Pa, ppO2_floor_Pa=st.ppO2_floor_Pa,
-                  inventory_kg=st.inventory_kg, rng=st.seed)
+                  mole_fractions=ms.mole_fractions_end if ms.mole_fractions_end is not None
+                  else gas.mass_to_mole_fractions(y),
+                  species_source_kg_per_s=species_source, floor_Pa=st.floor_Pa,
+                  ppO2_floor_Pa=st.ppO2_floor_Pa, inventory_kg=st.inventory_kg, rng=st.seed)
     fit_t, fit_p = _fit_band(ms, fit, st.seed)
     return VolumeAnalysis(series=ms, detection=detection, dpdt=dp, laws=laws, track=track,
                           leak_rate_kg_per_s=q, pressure_rate_Pa_per_s=dpdt,

@@ -1,12 +1,12 @@
 """How long until a floor, and what the leak costs in gas.
 
-The forecast carries the fitted flow law forward from the last sample: the gas mass
-obeys dm/dt = −θ·φ(p, T) + s with p = m·R·T/V at the recent mean temperature and s
-the known steady net source (crew metabolism). The time to a pressure floor is the
-exact quadrature t = ∫ dm / (θ·φ − s) from the floor mass to the present mass
-(Gauss–Legendre), for each draw of the fitted (m0, θ) from their covariance; the
-interval is the draws' 2.5–97.5 % range. ppO2 follows the O2 mass, which leaves
-with the leaking gas and with the crew's use.
+The forecast carries the fitted flow law forward from the last sample, in the moles
+of each species at the recent mean temperature: the leak takes the gas as it is, the
+crew's known sources add CO2 and remove O2 (which also shifts the molar mass and so
+the leak's molar rate). It runs for each draw of the fitted (m0, θ) from their
+covariance; a floor's interval is the draws' 2.5–97.5 % range of crossing times.
+:func:`time_to_mass` is the one-gas closed quadrature t = ∫ dm / (q(m) − s), used to
+size the forecast and as its check.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from cabinleak.estimate.flowlaw import LawFit, flux_term
 from cabinleak.physics import gas
@@ -88,12 +88,18 @@ def time_to_mass(fit: LawFit, m_now: F, m_floor: float, theta: F, temperature_K:
 
 
 def forecast(fit: LawFit, *, time_now_s: float, added_now_kg: float, temperature_K: float,
-             mass_fractions: F, source_kg_per_s: float = 0.0, o2_use_kg_per_s: float = 0.0,
+             mole_fractions: ArrayLike, species_source_kg_per_s: ArrayLike | None = None,
              floor_Pa: float | None = None, ppO2_floor_Pa: float | None = None,
-             inventory_kg: Mapping[str, float] | None = None, n_draws: int = 4000,
+             inventory_kg: Mapping[str, float] | None = None, n_draws: int = 1000,
              horizon_s: float | None = None, rng: np.random.Generator | int | None = 0
              ) -> Forecast:
-    """Carry a flow-law fit forward from ``time_now_s``.
+    """Carry a flow-law fit forward from ``time_now_s``, species by species.
+
+    Each draw of (m0, θ) starts from the fitted gas now and integrates the moles of
+    N2, O2, CO2 and H2O (classical RK4 on a grid): the leak takes gas as it is at
+    q = θ·φ(p, T, R) (R following the composition), the crew's known sources add or
+    remove their species (O2 use stops when O2 runs out). Pressure and ppO2 follow
+    from the moles; a floor's time is where each draw's path crosses it.
 
     Parameters
     ----------
@@ -101,9 +107,8 @@ def forecast(fit: LawFit, *, time_now_s: float, added_now_kg: float, temperature
     time_now_s : the last sample [s]; forecast times count from it.
     added_now_kg : known additions up to now [kg] (the fit's mass excludes them).
     temperature_K : temperature to forecast at (the recent mean) [K].
-    mass_fractions : cabin gas mass fractions (N2, O2, CO2, H2O).
-    source_kg_per_s : steady known net source going forward (crew) [kg/s].
-    o2_use_kg_per_s : crew O2 consumption [kg/s] (lowers ppO2, counted in the gas needed).
+    mole_fractions : cabin gas composition now (N2, O2, CO2, H2O).
+    species_source_kg_per_s : steady known sources going forward (crew: O2 −, CO2 +).
     floor_Pa, ppO2_floor_Pa : floors to reach [Pa].
     inventory_kg : {"N2": kg, "O2": kg} in store, for days of supply.
     """
@@ -111,65 +116,72 @@ def forecast(fit: LawFit, *, time_now_s: float, added_now_kg: float, temperature
     m0, theta = _draws(fit, n_draws, gen)
     # the fit's mass excludes known additions; the gas in the cabin includes them
     m_now = m0 - theta * fit.x_end + added_now_kg
-    r, v, tk = fit.gas_constant, fit.volume_m3, temperature_K
+    v, tk = fit.volume_m3, temperature_K
+    x = np.asarray(mole_fractions, dtype=float) / np.sum(mole_fractions)
+    molar_now = float(x @ gas.MOLAR_MASS)
+    src = (np.zeros(gas.MOLAR_MASS.size) if species_source_kg_per_s is None
+           else np.asarray(species_source_kg_per_s, dtype=float))
+    src_mol = src / gas.MOLAR_MASS
+    o2_use = max(-float(src[O2]), 0.0)
 
     def interval(samples: F) -> Interval:
         # "nearest" keeps inf (a floor never reached) out of interpolation
         lo, hi = np.percentile(samples, [2.5, 97.5], method="nearest")
         return Interval(float(samples[0]), float(lo), float(hi))
 
-    t_floor = None
-    if floor_Pa is not None:
-        t_floor = interval(time_to_mass(fit, m_now, floor_Pa * v / (r * tk), theta, tk,
-                                        source_kg_per_s))
-    # the fan and ppO2: integrate mass and O2 mass over a grid (classical RK4)
-    y = np.asarray(mass_fractions, dtype=float)
     if horizon_s is None:
-        nominal = t_floor.value if t_floor is not None and math.isfinite(t_floor.value) else 0.0
+        # a first guess from the one-gas quadrature sets the grid
+        nominal = 0.0
+        if floor_Pa is not None:
+            equivalent = float(np.sum(src_mol) * molar_now)
+            guess = time_to_mass(fit, m_now[:1], floor_Pa * v / (fit.gas_constant * tk),
+                                 theta[:1], tk, equivalent)[0]
+            nominal = float(guess) if math.isfinite(guess) else 0.0
         horizon_s = min(max(1.5 * nominal, 2 * DAY_S), 365 * DAY_S)
     nt = 241
     grid = np.linspace(0.0, horizon_s, nt)
-    k = min(n_draws, 1000)
-    m, mo2 = m_now[:k].copy(), m_now[:k] * y[O2]
-    th = theta[:k]
-    m_rest = float((1 - y[O2]) / max(np.sum(np.delete(y / gas.MOLAR_MASS, O2)), 1e-300))
+    n = (m_now / molar_now)[:, None] * x[None, :]  # moles [draws, 4]
 
-    def deriv(m_: F, mo2_: F) -> tuple[F, F]:
-        q = _rate(fit, np.maximum(m_, 0.0), th, tk)
-        frac = np.clip(mo2_ / np.maximum(m_, 1e-300), 0.0, 1.0)
-        use = np.where(mo2_ > 0, o2_use_kg_per_s, 0.0)
-        return -q + source_kg_per_s, -frac * q - use
+    def state(n_: F) -> tuple[F, F, F]:
+        total = np.maximum(n_.sum(axis=1), 1e-300)
+        molar = (n_ @ gas.MOLAR_MASS) / total
+        p = total * gas.R_UNIVERSAL * tk / v
+        return p, molar, total
 
-    def pp_o2(m_: F, mo2_: F) -> F:
-        n_o2 = mo2_ / gas.MOLAR_MASS[O2]
-        n_rest = np.maximum(m_ - mo2_, 0.0) / m_rest
-        p_ = m_ * r * tk / v
-        return np.asarray(p_ * n_o2 / np.maximum(n_o2 + n_rest, 1e-300))
+    def deriv(n_: F) -> F:
+        p, molar, total = state(n_)
+        r = gas.R_UNIVERSAL / molar
+        q = theta * flux_term(fit.law, p, np.full_like(p, tk), r)  # [kg/s]
+        leak = (q / molar / total)[:, None] * n_  # moles of each species leaving
+        add = np.broadcast_to(src_mol, n_.shape).copy()
+        add[:, O2] = np.where(n_[:, O2] > 0, add[:, O2], np.maximum(add[:, O2], 0.0))
+        return np.asarray(add - leak)
 
-    p_hist = np.empty((nt, k))
-    o_hist = np.empty((nt, k))
-    p_hist[0], o_hist[0] = m * r * tk / v, pp_o2(m, mo2)
+    p_hist = np.empty((nt, n_draws))
+    o_hist = np.empty((nt, n_draws))
+    p0, _, total0 = state(n)
+    p_hist[0], o_hist[0] = p0, p0 * n[:, O2] / total0
     h = grid[1] - grid[0]
     for i in range(1, nt):
-        a1, b1 = deriv(m, mo2)
-        a2, b2 = deriv(m + 0.5 * h * a1, mo2 + 0.5 * h * b1)
-        a3, b3 = deriv(m + 0.5 * h * a2, mo2 + 0.5 * h * b2)
-        a4, b4 = deriv(m + h * a3, mo2 + h * b3)
-        m = m + h / 6 * (a1 + 2 * a2 + 2 * a3 + a4)
-        mo2 = mo2 + h / 6 * (b1 + 2 * b2 + 2 * b3 + b4)
-        p_hist[i], o_hist[i] = m * r * tk / v, pp_o2(m, mo2)
-    t_pp = None
-    if ppO2_floor_Pa is not None:
-        t_pp = interval(_crossing(grid, o_hist, ppO2_floor_Pa))
-    q_now = _rate(fit, m_now, theta, tk)
-    n2_day = interval(q_now * y[N2] * DAY_S)
-    o2_day = interval((q_now * y[O2] + o2_use_kg_per_s) * DAY_S)
-    need = {"N2": n2_day, "O2": o2_day}
+        k1 = deriv(n)
+        k2 = deriv(n + 0.5 * h * k1)
+        k3 = deriv(n + 0.5 * h * k2)
+        k4 = deriv(n + h * k3)
+        n = np.maximum(n + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4), 0.0)
+        p, _, total = state(n)
+        p_hist[i], o_hist[i] = p, p * n[:, O2] / total
+    t_floor = None if floor_Pa is None else interval(_crossing(grid, p_hist, floor_Pa))
+    t_pp = None if ppO2_floor_Pa is None else interval(_crossing(grid, o_hist, ppO2_floor_Pa))
+    y = x * gas.MOLAR_MASS / molar_now  # mass fractions now
+    q_now = theta * flux_term(fit.law, p0, np.full_like(p0, tk),
+                              np.full_like(p0, gas.R_UNIVERSAL / molar_now))
+    per_day = {"N2": q_now * y[N2] * DAY_S, "O2": (q_now * y[O2] + o2_use) * DAY_S}
+    need = {k: interval(val) for k, val in per_day.items()}
     days: dict[str, Interval] = {}
     for name, stock in (inventory_kg or {}).items():
-        per_day = (q_now * y[N2] if name == "N2" else q_now * y[O2] + o2_use_kg_per_s) * DAY_S
+        rate = per_day[name]
         with np.errstate(divide="ignore"):
-            d = np.where(per_day > 0, stock / np.maximum(per_day, 1e-300), np.inf) * DAY_S
+            d = np.where(rate > 0, stock / np.maximum(rate, 1e-300), np.inf) * DAY_S
         days[name] = interval(d)
     pct = [2.5, 50.0, 97.5]
     return Forecast(floor_Pa=floor_Pa, time_to_floor_s=t_floor, ppO2_floor_Pa=ppO2_floor_Pa,

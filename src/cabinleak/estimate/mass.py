@@ -60,6 +60,7 @@ class MassSeries:
     pressure_resolution_Pa: float = 0.0
     samples_per_point: F | None = None  # raw samples behind each point after binning
     gas_constant_series: F | None = None  # R at each point as the composition drifts
+    mole_fractions_end: F | None = None  # composition at the last sample (when tracked)
 
     def __len__(self) -> int:
         return int(self.time_s.size)
@@ -197,12 +198,14 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     if x0 is None:
         m = p * volume_m3 / (r0 * temp)
         r_series = np.full_like(p, r0)
+        x_end = None
     else:
         n = p * volume_m3 / (R_UNIVERSAL * temp)
         x = _composition(n, x0, added / MOLAR_MASS)
         molar = x @ MOLAR_MASS
         m = n * molar
         r_series = R_UNIVERSAL / molar
+        x_end = x[-1]
     sd = m * np.sqrt((p_sd_row / p) ** 2 + (t_sd_row / temp) ** 2)
     added_kg = added.sum(axis=1)
     return MassSeries(label=label, modules=tuple(modules), volume_m3=volume_m3,
@@ -211,7 +214,8 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
                       pressure_Pa=p, temperature_K=temp, added_kg=added_kg,
                       pressure_sd_Pa=p_sd, temperature_sd_K=t_sd,
                       temperature_compensated=compensated, pressure_resolution_Pa=res_p,
-                      samples_per_point=np.ones(t.size), gas_constant_series=r_series)
+                      samples_per_point=np.ones(t.size), gas_constant_series=r_series,
+                      mole_fractions_end=x_end)
 
 
 def _composition(n: F, x0: F, added_mol: F) -> F:
