@@ -15,7 +15,7 @@ import numpy as np
 
 from cabinleak.cli.common import Progress
 from cabinleak.cli.simulate import summary
-from cabinleak.estimate.analysis import LeakAnalysis, Settings, analyze
+from cabinleak.estimate.analysis import LeakAnalysis, Settings, analyze, interval_text
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
 from cabinleak.simulate import SimulationResult, simulate
 from cabinleak.station import Leak, Station, Supply, load_station
@@ -112,11 +112,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
           f"{args.telemetry}; the analysis of it:")
     print(analysis)
     v = analysis.primary
-    est = v.leak_rate_kg_per_s
-    print(f"\nEstimate vs truth: leak rate {est.value * DAY_S:.3g} kg/day "
-          f"(95 %: {est.low * DAY_S:.3g} to {est.high * DAY_S:.3g}) vs "
-          f"{truth['leak_rate_kg_per_day']:.3g}; Cd·A {v.effective_area_m2.value * 1e6:.3g} mm² vs "
-          f"{leak.cd_area_m2 * 1e6:.3g}; onset {_h(v.onset_s, analysis)} vs {LEAK_START_H:g} h.")
+    rate = interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
+    area = interval_text(v.effective_area_m2, 1e6, "mm²")
+    print(f"\nEstimate vs truth: leak rate {rate} vs {truth['leak_rate_kg_per_day']:.4f}; "
+          f"Cd·A {area} vs {leak.cd_area_m2 * 1e6:.5f}; onset {_h(v.onset_s, analysis)} "
+          f"vs {LEAK_START_H:g} h.")
     print(f"Station pressure fell {truth['station_pressure_fall_mmHg_per_h']:.2f} mmHg/h once "
           "the hole opened "
           "(Soyuz MS-09, 2018: about 0.6 mmHg/h reported).")

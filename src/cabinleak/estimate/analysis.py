@@ -213,7 +213,7 @@ def _decimals(i: Interval, scale: float) -> int:
     return int(min(6, max(0, 1 - math.floor(math.log10(half)))))
 
 
-def _interval_text(i: Interval, scale: float, unit: str) -> str:
+def interval_text(i: Interval, scale: float, unit: str) -> str:
     dec = _decimals(i, scale)
 
     def f(x: float) -> str:
@@ -245,29 +245,30 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
                      "the rate's interval includes the background")
     if v.dpdt is not None and v.dpdt.alarm:
         lines.append(f"  dP/dt alarm      {v.dpdt}")
-    rate = _interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
-    dpdt = _interval_text(v.pressure_rate_Pa_per_s, HOUR_S / MMHG_PA, "mmHg/h")
-    area = _interval_text(v.effective_area_m2, 1e6, "mm²")
+    rate = interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
+    dpdt = interval_text(v.pressure_rate_Pa_per_s, HOUR_S / MMHG_PA, "mmHg/h")
+    area = interval_text(v.effective_area_m2, 1e6, "mm²")
     lines.append(f"  leak rate        {rate}")
     lines.append(f"  pressure rate    {dpdt}")
     lines.append(f"  effective area   Cd·A {area}")
-    lines.append(f"  equivalent hole  {_interval_text(v.hole_diameter_m, 1e3, 'mm')} "
+    lines.append(f"  equivalent hole  {interval_text(v.hole_diameter_m, 1e3, 'mm')} "
                  f"at Cd {v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
     lines.append(f"  flow law         {v.laws.preferred}: {v.laws.evidence()}")
     if v.onset_s is not None:
         lines.append(f"  onset            {a.when(v.onset_s)}")
     fc = v.forecast
     if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
-        lines.append(f"  to {fc.floor_Pa / MMHG_PA:.0f} mmHg       "
-                     f"{_hours(fc.time_to_floor_s)} after the last sample")
+        label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
+        lines.append(f"  {label:<17}{_hours(fc.time_to_floor_s)} after the last sample")
     if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
-        lines.append(f"  to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg  "
-                     f"{_hours(fc.time_to_ppO2_floor_s)}")
+        label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
+        lines.append(f"  {label:<17}{_hours(fc.time_to_ppO2_floor_s)} after the last sample")
     need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
     lines.append(f"  gas to hold      {need}"
                  + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))
     for k, i in fc.days_of_supply.items():
-        lines.append(f"  {k} supply lasts  {_hours(i)}")
+        label = f"{k} supply lasts"
+        lines.append(f"  {label:<17}{_hours(i)}")
     lines += [f"  note: {n}" for n in v.notes]
     return "\n".join(lines)
 
@@ -486,7 +487,10 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     bg = st.background_kg_per_s  # the record's total outflow: background plus this leak
     q = Interval(bg + fit.theta * phi, bg + lo_th * phi, bg + hi_th * phi)
     dpdt = q.scaled(r * temp_now / g.volume_m3)  # does not depend on the volume
-    cda = Interval(*(float(fit.cd_area_m2(p_now, temp_now, th)) for th in
+    y_now = (gas.mole_to_mass_fractions(ms.mole_fractions_end)
+             if ms.mole_fractions_end is not None else y)
+    gamma = float(gas.gamma_mixture(y_now, temp_now))
+    cda = Interval(*(float(fit.cd_area_m2(p_now, temp_now, th, gamma)) for th in
                      (fit.theta, lo_th, hi_th)))  # of this leak, the background apart
     if not ms.temperature_compensated:
         # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak

@@ -87,10 +87,15 @@ class LawFit:
         return np.asarray(th * phi)
 
     def cd_area_m2(self, pressure_Pa: float, temperature_K: float,
-                   theta: F | float | None = None) -> F:
-        """The effective area Cd·A [m²] of the choked orifice with the same flow now."""
+                   theta: F | float | None = None, gamma: float | None = None) -> F:
+        """The effective area Cd·A [m²] of the choked orifice with the same flow now.
+
+        ``gamma`` is the gas's heat-capacity ratio (default: cabin air's at the
+        temperature).
+        """
         q = self.rate_kg_per_s(pressure_Pa, temperature_K, theta)
-        psi = float(choked_flux_factor(air_gamma(temperature_K)))
+        g = air_gamma(temperature_K) if gamma is None else gamma
+        psi = float(choked_flux_factor(g))
         return np.asarray(q * math.sqrt(self.gas_constant * temperature_K) / (psi * pressure_Pa))
 
 
