@@ -212,3 +212,35 @@ def test_demo_forecast_agrees_with_simulating_on(demo: tuple[dict, Path]) -> Non
     t_cross = np.interp(floor, p_mean[[k, k - 1]], run.time_s[[k, k - 1]])
     simulated_h = (t_cross - DEMO_HOURS * 3600) / 3600
     assert out["analysis"]["time_to_floor_h"]["value"] == pytest.approx(simulated_h, rel=0.01)
+
+
+def test_closed_hatch_splits_the_station_and_finds_the_leaking_volume(tmp_path: Path) -> None:
+    """With the PrK hatch closed at 2 h (a hatch column says so), the PrK (with the
+    Progress docked to it) and the rest are analysed apart from the closure on; the
+    PrK's leak is found there only."""
+    from cabinleak.estimate.analysis import analyze
+    from cabinleak.simulate import HatchEvent, simulate
+    from cabinleak.station import Leak, load_station
+    from cabinleak.telemetry import read_telemetry, write_table
+    from cabinleak.telemetry.synthetic import synthetic_telemetry
+
+    station = load_station("iss")
+    leak = Leak(module="prk", diameter_m=0.3e-3, id="crack-ish")
+    close = 2 * 3600.0
+    t_eval = np.union1d(np.linspace(0, 14 * 3600, 421), [close, close + 1])
+    run = simulate(station, 14 * 3600, leaks=[leak], events=[HatchEvent(close, "zvezda-prk")],
+                   t_eval=t_eval)
+    cols = synthetic_telemetry(run, station, rng=3, rate_Hz=1 / 10)
+    cols["zvezda-prk_hatch"] = (cols["time_s"] < close).astype(float)
+    a = analyze(read_telemetry(write_table(cols, tmp_path / "prk.parquet")), station=station)
+    by_label = {v.label: v for v in a.volumes}
+    # the Progress docked at the PrK stays with it
+    assert set(by_label) == {"prk+progress", "iss (22 modules)"}
+    prk = by_label["prk+progress"]
+    assert prk.series.time_s[0] >= close and prk.leak_detected
+    assert a.primary is prk
+    truth = float(run.vented_kg_per_s[-1])
+    assert prk.leak_rate_kg_per_s.low <= truth <= prk.leak_rate_kg_per_s.high
+    rest = by_label["iss (22 modules)"]
+    assert not rest.leak_detected
+    assert any("hatch zvezda-prk changed" in n for n in prk.notes)

@@ -374,7 +374,7 @@ def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) ->
         if not p:
             continue
         vol = sum(station.module(m).volume_m3 for m in mods)
-        label = mods[0] if len(mods) == 1 else f"{station.name} ({len(mods)} modules)"
+        label = "+".join(mods) if len(mods) <= 3 else f"{station.name} ({len(mods)} modules)"
         if len(mods) == len(station.module_ids):
             label = station.name
         out.append(_Group(label, tuple(mods), vol, p,

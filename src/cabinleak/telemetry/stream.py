@@ -30,7 +30,9 @@ import csv
 import math
 import mmap
 import os
+import queue
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -398,6 +400,46 @@ def _csv_rows(file: Path) -> int:
     """Data rows of a CSV file, estimated from its size and its first 1000 lines."""
     _, offset, _, _ = _csv_prologue(file, str(file))
     return int((file.stat().st_size - offset) / _line_bytes(file, offset))
+
+
+def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+    """The same batches, decoded `depth` ahead in a thread while the caller works on one."""
+    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    end = object()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fill() -> None:
+        try:
+            for batch in batches:
+                if not put(batch):
+                    return
+            put(end)
+        except Exception as exc:  # handed to the reader, which raises it
+            put(exc)
+
+    worker = threading.Thread(target=fill, name="cabinleak-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is end:
+                return
+            if isinstance(item, Exception):
+                raise item
+            assert isinstance(item, pa.RecordBatch)
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 # ------------------------------------------------------------------ times
@@ -780,7 +822,7 @@ class _Binner:
         src = self.src
         head: list[tuple[int, F, dict[str, NDArray[np.floating]]]] = []
         have = 0
-        batches = iter(src.batches)
+        batches = _prefetch(src.batches)
         for batch in batches:
             if batch.num_rows:
                 head.append(self._read(batch))
