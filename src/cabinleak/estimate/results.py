@@ -1,0 +1,253 @@
+"""What ``analyze`` returns: settings, per-volume results and their text and JSON forms."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from cabinleak.estimate.detect import Detection
+from cabinleak.estimate.dpdt import DpdtAlarm
+from cabinleak.estimate.flowlaw import LawComparison, LawFit
+from cabinleak.estimate.forecast import Forecast, Interval
+from cabinleak.estimate.kalman import RateTrack
+from cabinleak.estimate.mass import MassSeries
+from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, format_duration
+
+F = NDArray[np.float64]
+# An illustrative floor: 490 mmHg (9.5 psia) is below any planned cabin pressure
+# of the ISS or Soyuz; crews and flight rules set their own. Always shown with the result.
+DEFAULT_FLOOR_PA = 490.0 * MMHG_PA
+# Target number of points after binning: keeps the smoother and the fits fast on a
+# year of 1 Hz data, and a 90-minute thermal cycle is still resolved at 60 s bins.
+MAX_POINTS = 20_000
+MIN_BIN_S = 60.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What ``analyze`` assumes; every default is printed with the result."""
+
+    floor_Pa: float | None = DEFAULT_FLOOR_PA
+    ppO2_floor_Pa: float | None = None
+    discharge_coefficient: float = 0.6
+    false_alarms_per_year: float = 1.0
+    background_kg_per_s: float = 0.0
+    inventory_kg: Mapping[str, float] = field(default_factory=dict)
+    bin_s: float | None = None
+    pressure_sd_Pa: float | None = None
+    temperature_sd_K: float | None = None
+    crew: float | None = None  # overrides the station's crew count in the volume
+    volume_rel_sd: float = 0.0  # 1σ relative error of the gas volume (0: taken as exact)
+    # Without a temperature record the cabin may have warmed or cooled unseen: a 1σ
+    # change of this much over the record is added to the rate's error.
+    unseen_temperature_change_K: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True, eq=False)
+class VolumeAnalysis:
+    """Everything found for one isolated volume."""
+
+    series: MassSeries
+    detection: Detection | None  # None for hand-read gauge tables (too few points)
+    dpdt: DpdtAlarm | None
+    laws: LawComparison
+    track: RateTrack
+    leak_rate_kg_per_s: Interval  # at the last sample
+    pressure_rate_Pa_per_s: Interval  # the leak's share of dp/dt at the last sample
+    effective_area_m2: Interval
+    hole_diameter_m: Interval
+    discharge_coefficient: float
+    leak_detected: bool
+    onset_s: float | None
+    forecast: Forecast
+    fit_time_s: F
+    fit_pressure_Pa: F  # [3, n]: 2.5 %, 50 %, 97.5 % of the fitted pressure
+    crew_source_kg_per_s: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    @property
+    def fit(self) -> LawFit:
+        return self.laws.best
+
+    @property
+    def label(self) -> str:
+        return self.series.label
+
+
+@dataclass(frozen=True, eq=False)
+class LeakAnalysis:
+    """The answer for a telemetry table: one entry per isolated volume analysed."""
+
+    path: str
+    station: str | None
+    start_time: datetime | None
+    time_s: tuple[float, float]
+    rows: int
+    volumes: tuple[VolumeAnalysis, ...]
+    settings: Settings
+    issues: tuple[str, ...] = ()
+
+    @property
+    def primary(self) -> VolumeAnalysis:
+        """The volume with the largest leak (the one the headline numbers describe)."""
+        return max(self.volumes, key=lambda v: (v.leak_detected, v.leak_rate_kg_per_s.value))
+
+    def when(self, t_s: float | None) -> str:
+        if t_s is None:
+            return "-"
+        rel = f"{(t_s - self.time_s[0]) / HOUR_S:.1f} h"
+        if self.start_time is None:
+            return rel
+        stamp = (self.start_time + timedelta(seconds=t_s)).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{stamp} ({rel})"
+
+    def iso(self, t_s: float | None) -> str | float | None:
+        if t_s is None:
+            return None
+        if self.start_time is None:
+            return float(t_s)
+        return (self.start_time + timedelta(seconds=t_s)).isoformat().replace("+00:00", "Z")
+
+    def __str__(self) -> str:
+        span = (self.time_s[1] - self.time_s[0])
+        head = [f"{self.path}: {self.rows} rows over {format_duration(span)}"
+                + (f" from {self.start_time:%Y-%m-%d %H:%M} UTC" if self.start_time else "")
+                + (f"; station {self.station}" if self.station else "")]
+        body = [_volume_text(self, v) for v in self.volumes]
+        tail = []
+        if self.issues:
+            tail.append(f"data checks ({len(self.issues)}):")
+            tail += [f"  - {i}" for i in self.issues[:8]]
+            if len(self.issues) > 8:
+                tail.append(f"  - ... and {len(self.issues) - 8} more (see --json or the report)")
+        return "\n".join(head + body + tail)
+
+    def to_dict(self) -> dict[str, Any]:
+        p = self.primary
+        out: dict[str, Any] = {"telemetry": self.path, "station": self.station,
+                               "start_time": self.iso(0.0) if self.start_time else None}
+        out.update(_volume_dict(self, p))
+        out["volumes"] = [_volume_dict(self, v) for v in self.volumes]
+        out["data_issues"] = list(self.issues)
+        out["settings"] = {"floor_mmHg": _mmhg(self.settings.floor_Pa),
+                           "ppO2_floor_mmHg": _mmhg(self.settings.ppO2_floor_Pa),
+                           "discharge_coefficient": self.settings.discharge_coefficient,
+                           "false_alarms_per_year": self.settings.false_alarms_per_year,
+                           "background_kg_per_day":
+                               self.settings.background_kg_per_s * DAY_S}
+        return out
+
+
+def _mmhg(p: float | None) -> float | None:
+    return None if p is None else p / MMHG_PA
+
+
+def _volume_dict(a: LeakAnalysis, v: VolumeAnalysis) -> dict[str, Any]:
+    fc = v.forecast
+    d: dict[str, Any] = {
+        "volume": v.label, "modules": list(v.series.modules), "volume_m3": v.series.volume_m3,
+        "leak_detected": v.leak_detected,
+        "leak_rate_kg_per_day": v.leak_rate_kg_per_s.scaled(DAY_S).to_dict(),
+        "pressure_rate_mmHg_per_h": v.pressure_rate_Pa_per_s.scaled(HOUR_S / MMHG_PA).to_dict(),
+        "effective_area_m2": v.effective_area_m2.to_dict(),
+        "equivalent_hole_diameter_mm": v.hole_diameter_m.scaled(1e3).to_dict(),
+        "discharge_coefficient": v.discharge_coefficient,
+        "flow_law": v.laws.preferred,
+        "flow_law_evidence": {"delta_chi2": v.laws.delta_chi2, "decisive": v.laws.decisive,
+                              "text": v.laws.evidence()},
+        "onset_time": a.iso(v.onset_s),
+        "onset_time_s": v.onset_s,
+        "detection": v.detection.to_dict() if v.detection else None,
+        "dpdt_alarm": v.dpdt.to_dict() if v.dpdt else None,
+        "time_to_floor_h": (fc.time_to_floor_s.scaled(1 / HOUR_S).to_dict()
+                            if fc.time_to_floor_s else None),
+        "time_to_ppO2_floor_h": (fc.time_to_ppO2_floor_s.scaled(1 / HOUR_S).to_dict()
+                                 if fc.time_to_ppO2_floor_s else None),
+        "gas_per_day_kg": {k: i.to_dict() for k, i in fc.gas_per_day_kg.items()},
+        "days_of_supply": {k: i.scaled(1 / DAY_S).to_dict() for k, i in
+                           fc.days_of_supply.items()},
+        "temperature_compensated": v.series.temperature_compensated,
+        "notes": list(v.notes),
+    }
+    return d
+
+
+def _decimals(i: Interval, scale: float) -> int:
+    """Decimals that show the interval's half-width to two significant digits."""
+    ends = [x * scale for x in (i.value, i.low, i.high)]
+    if not all(math.isfinite(x) for x in ends):
+        return 1
+    half = 0.5 * (max(ends) - min(ends))
+    if half <= 0:
+        return 3
+    return int(min(6, max(0, 1 - math.floor(math.log10(half)))))
+
+
+def interval_text(i: Interval, scale: float, unit: str) -> str:
+    dec = _decimals(i, scale)
+
+    def f(x: float) -> str:
+        return f"{x * scale:.{dec}f}" if math.isfinite(x) else "never"
+    return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
+
+
+def _hours(i: Interval) -> str:
+    days = math.isfinite(i.value) and i.value >= 72 * HOUR_S
+    scale, unit = (DAY_S, "days") if days else (HOUR_S, "h")
+    dec = _decimals(i, 1 / scale)
+
+    def f(x: float) -> str:
+        return f"{x / scale:.{dec}f}" if math.isfinite(x) else "beyond the forecast"
+    return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
+
+
+def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
+    s = v.series
+    comp = ("temperature-compensated" if s.temperature_compensated
+            else "NOT temperature-compensated (no temperature column)")
+    lines = [f"\n{v.label}: {len(s.modules) or 1} module(s), {s.volume_m3:.4g} m³, {comp}"]
+    if v.detection is not None:
+        lines.append(f"  detection        {v.detection}")
+    elif v.leak_detected:
+        lines.append("  detection        leak: the rate's 95 % interval is above the background")
+    else:
+        lines.append("  detection        no leak shown: "
+                     "the rate's interval includes the background")
+    if v.dpdt is not None and v.dpdt.alarm:
+        lines.append(f"  dP/dt alarm      {v.dpdt}")
+    rate = interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
+    dpdt = interval_text(v.pressure_rate_Pa_per_s, HOUR_S / MMHG_PA, "mmHg/h")
+    area = interval_text(v.effective_area_m2, 1e6, "mm²")
+    lines.append(f"  leak rate        {rate}")
+    lines.append(f"  pressure rate    {dpdt}")
+    lines.append(f"  effective area   Cd·A {area}")
+    lines.append(f"  equivalent hole  {interval_text(v.hole_diameter_m, 1e3, 'mm')} "
+                 f"at Cd {v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
+    lines.append(f"  flow law         {v.laws.preferred}: {v.laws.evidence()}")
+    if v.onset_s is not None:
+        lines.append(f"  onset            {a.when(v.onset_s)}")
+    fc = v.forecast
+    if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
+        label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
+        lines.append(f"  {label:<17}{_hours(fc.time_to_floor_s)} after the last sample")
+    if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
+        label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
+        lines.append(f"  {label:<17}{_hours(fc.time_to_ppO2_floor_s)} after the last sample")
+    need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
+    lines.append(f"  gas to hold      {need}"
+                 + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))
+    for k, i in fc.days_of_supply.items():
+        label = f"{k} supply lasts"
+        lines.append(f"  {label:<17}{_hours(i)}")
+    lines += [f"  note: {n}" for n in v.notes]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the analysis
