@@ -127,7 +127,7 @@ class LawComparison:
             return (f"{favoured} favoured: likelihood ratio e^{d / 2:.0f} "
                     f"(Δχ² = ΔAIC = {d:.1f})")
         return (f"the record cannot tell a hole from a crack (Δχ² = {d:.1f} < "
-                f"{DECISIVE_DELTA_CHI2:g}; pressure fell {100 * self.pressure_span:.2g} % "
+                f"{DECISIVE_DELTA_CHI2:g}; pressure changed {-100 * self.pressure_span:+.2g} % "
                 f"while fitted); forecasting with the orifice law, the slower to fall")
 
 

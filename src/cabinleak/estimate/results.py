@@ -198,14 +198,20 @@ def interval_text(i: Interval, scale: float, unit: str) -> str:
     return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
 
 
-def _hours(i: Interval) -> str:
-    days = math.isfinite(i.value) and i.value >= 72 * HOUR_S
-    scale, unit = (DAY_S, "days") if days else (HOUR_S, "h")
-    dec = _decimals(i, 1 / scale)
+def _hours(i: Interval, horizon_s: float | None = None, after: str = "") -> str:
+    """A duration interval in hours (days past 72 h); inf means "not within the horizon"."""
+    beyond = ("beyond the forecast" if horizon_s is None
+              else f"beyond {horizon_s / DAY_S:.0f} days")
+    if not math.isfinite(i.value) and not math.isfinite(i.low):
+        return f"not reached within the forecast's {horizon_s / DAY_S:.0f} days" \
+            if horizon_s is not None else "not reached"
+    ref = i.value if math.isfinite(i.value) else i.low
+    scale, unit = (DAY_S, "days") if ref >= 72 * HOUR_S else (HOUR_S, "h")
+    dec = _decimals(i, 1 / scale) if math.isfinite(i.high) else 2
 
     def f(x: float) -> str:
-        return f"{x / scale:.{dec}f}" if math.isfinite(x) else "beyond the forecast"
-    return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
+        return f"{x / scale:.{dec}f}" if math.isfinite(x) else beyond
+    return f"{f(i.value)} {unit}{after} (95 %: {f(i.low)} to {f(i.high)})"
 
 
 def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
@@ -234,12 +240,15 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     if v.onset_s is not None:
         lines.append(f"  onset            {a.when(v.onset_s)}")
     fc = v.forecast
+    horizon = float(fc.time_s[-1] - fc.time_s[0])
     if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
         label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
-        lines.append(f"  {label:<17}{_hours(fc.time_to_floor_s)} after the last sample")
+        lines.append(f"  {label:<17}"
+                     f"{_hours(fc.time_to_floor_s, horizon, ' after the last sample')}")
     if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
         label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
-        lines.append(f"  {label:<17}{_hours(fc.time_to_ppO2_floor_s)} after the last sample")
+        lines.append(f"  {label:<17}"
+                     f"{_hours(fc.time_to_ppO2_floor_s, horizon, ' after the last sample')}")
     need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
     lines.append(f"  gas to hold      {need}"
                  + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))
