@@ -15,6 +15,12 @@ import scipy
 import cabinleak
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+DOC_HEADER = """# Benchmarks
+
+Each benchmark is a script in [`benchmarks/`](../benchmarks/); run it from the repository
+root with the project's virtual environment. A script run with `--write` replaces its own
+section below with the numbers it just measured.
+"""
 
 
 def machine_info() -> dict[str, str]:
@@ -53,7 +59,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def write_section(name: str, body: Sequence[str], docs: Path = DOCS) -> None:
     """Replace (or append) the ``<!-- BEGIN name -->`` … ``<!-- END name -->`` section."""
     begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
-    text = docs.read_text() if docs.exists() else "# Benchmarks\n"
+    text = docs.read_text() if docs.exists() else DOC_HEADER
     block = "\n".join([begin, *body, end])
     if begin in text and end in text:
         head, rest = text.split(begin, 1)

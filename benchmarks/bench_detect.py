@@ -33,11 +33,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import math
-import os
-import platform
-import re
 import shlex
 import sys
 import time
@@ -47,10 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy
 from numpy.typing import NDArray
 
-import cabinleak
 from cabinleak.estimate.detect import (
     LeakTestDesign,
     design_leak_test,
@@ -65,53 +59,17 @@ from cabinleak.simulate.sensors import sample
 from cabinleak.station import Station, load_station
 from cabinleak.telemetry import Channel, Telemetry
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine_info, table, write_section
+
 F = NDArray[np.float64]
 
 DAY_S = 86400.0
 HOUR_S = 3600.0
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "bench_detect"
-DOC_HEADER = """# Benchmarks
-
-Each benchmark is a script in [`benchmarks/`](../benchmarks/); run it from the repository
-root with the project's virtual environment. A script run with `--write` replaces its own
-section below with the numbers it just measured.
-"""
 ISSUE_RATES = (0.1, 0.3, 1.0, 3.0, 10.0)  # [kg/day], the issue's range
 EXTRA_RATES = (300.0, 3000.0)  # [kg/day], beyond it: where a dP/dt threshold can alarm
-
-
-def machine_info() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        found = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(),
-                          re.MULTILINE)
-        if found:
-            cpu = found.group(1).strip()
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count() or 0
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return {
-        "date (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
-        "platform": platform.platform(),
-        "CPU": cpu,
-        "cores": f"{usable} usable of {os.cpu_count()}",
-        "load average at start (1/5/15 min)": load,
-        "python": platform.python_version(),
-        "versions": f"numpy {np.__version__}, scipy {scipy.__version__}, "
-                    f"cabinleak {cabinleak.__version__}",
-    }
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- one telemetry record
@@ -458,16 +416,7 @@ def write_docs(info: dict[str, str], command: str, result: str, result2: str,
         *notes,
         end,
     ]
-    section = "\n".join(body) + "\n"
-    text = DOCS.read_text() if DOCS.exists() else DOC_HEADER
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        tail = rest.split(end, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    write_section(SECTION, body[1:-1], DOCS)
 
 
 if __name__ == "__main__":

@@ -34,11 +34,7 @@ compare ratios from one run, not absolute numbers across runs.
 from __future__ import annotations
 
 import argparse
-import datetime as _dt
 import math
-import os
-import platform
-import re
 import shlex
 import sys
 import time
@@ -48,33 +44,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 from scipy.sparse import csr_matrix
 
-import cabinleak
 from cabinleak.physics import gas
 from cabinleak.physics.flow import HATCH_LINEAR_BELOW_PA
 from cabinleak.simulate import Scenario, simulate, simulate_batch
 from cabinleak.station import Leak, Station, load_station
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine_info as common_machine_info
+from _common import table, write_section
 
 F = NDArray[np.float64]
 
 DAY_S = 86400.0
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 SECTION = "bench_simulate"
-DOC_HEADER = """# Benchmarks
-
-Each benchmark is a script in [`benchmarks/`](../benchmarks/); run it from the repository
-root with the project's virtual environment (`make bench` runs `bench_simulate.py`).
-A script run with `--write` replaces its own section below with the numbers it just
-measured. Numbers are wall-clock times on the machine stated in each section, which
-may be shared and noisy: compare the ratios measured in one run, not absolute times
-across sections or machines.
-"""
-
-
 # ---------------------------------------------------------------- station as arrays
 
 
@@ -296,31 +283,11 @@ def rel_diff(p: F, ref: F) -> float:
 
 
 def machine_info() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-        found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
-        if found:
-            cpu = found.group(1).strip()
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count() or 0
     import cantera as ct
 
-    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return {
-        "date (UTC)": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M"),
-        "platform": platform.platform(),
-        "CPU": cpu,
-        "cores": f"{usable} usable of {os.cpu_count()}",
-        "load average at start (1/5/15 min)": load,
-        "python": platform.python_version(),
-        "versions": (f"numpy {np.__version__}, scipy {scipy.__version__}, "
-                     f"cantera {ct.__version__}, cabinleak {cabinleak.__version__}"),
-    }
+    info = common_machine_info()
+    info["versions"] += f", cantera {ct.__version__}"
+    return info
 
 
 def random_scenarios(net: Net, count: int, seed: int) -> list[Scenario]:
@@ -341,13 +308,6 @@ def fmt_rel(x: float | None) -> str:
     if x is None or not np.isfinite(x):
         return "—"
     return f"{x:.1e} ({x * 100:.2g} %)" if x > 0 else "0 (reference)"
-
-
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |",
-             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- the benchmark
@@ -623,16 +583,7 @@ def write_docs(info: dict[str, str], command: str, args: argparse.Namespace, n_b
         *cantera_note,
         end,
     ]
-    section = "\n".join(body) + "\n"
-    text = DOCS.read_text() if DOCS.exists() else DOC_HEADER
-    if begin in text and end in text:
-        head, rest = text.split(begin, 1)
-        tail = rest.split(end, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    DOCS.parent.mkdir(parents=True, exist_ok=True)
-    DOCS.write_text(text)
+    write_section(f"{SECTION} linear_below_Pa={args.linear_below_Pa:g}", body[1:-1], DOCS)
 
 
 if __name__ == "__main__":
