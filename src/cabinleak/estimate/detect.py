@@ -563,12 +563,7 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     if np.any(sd <= 0):
         i = int(np.argmax(sd <= 0))
         raise EstimateError(f"mass_sd_kg must be > 0 kg, got {sd[i]:g} at t = {t[i]:g} s")
-    if t.size < 3:
-        raise EstimateError(f"leak test needs at least 3 finite mass samples, got {t.size}")
-    if np.any(np.diff(t) <= 0):
-        i = int(np.argmax(np.diff(t) <= 0))
-        raise EstimateError(f"time_s must increase, but t[{i + 1}] = {t[i + 1]:g} s follows "
-                            f"{t[i]:g} s")
+    check_samples(t, "leak test", "mass")
     dt = float(np.median(np.diff(t)))
     noise = float(np.sqrt(np.median(sd**2)))
     design = design_leak_test(noise, dt, false_alarms_per_year=false_alarms_per_year,
@@ -640,6 +635,16 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
                      rate_at_alarm_kg_per_s=rate,
                      design_rate_kg_per_s=float(design.design_rates_kg_per_s[s][j]),
                      threshold=h, block_s=design.blocks_s[s], **common)
+
+
+def check_samples(t: F, what: str, quantity: str) -> None:
+    """At least three samples at increasing times, or an error saying which are not."""
+    if t.size < 3:
+        raise EstimateError(f"{what} needs at least 3 finite {quantity} samples, got {t.size}")
+    if np.any(np.diff(t) <= 0):
+        i = int(np.argmax(np.diff(t) <= 0))
+        raise EstimateError(f"time_s must increase, but t[{i + 1}] = {t[i + 1]:g} s follows "
+                            f"{t[i]:g} s")
 
 
 def positive(value: float, name: str, unit: str) -> None:

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from scipy.special import ndtri
 
-from cabinleak.estimate.detect import YEAR_S, overshoot_nu, positive, slope_sd
+from cabinleak.estimate.detect import YEAR_S, check_samples, overshoot_nu, positive, slope_sd
 from cabinleak.estimate.mass import EstimateError
 from cabinleak.physics.units import MMHG_PA, format_duration
 
@@ -121,12 +121,7 @@ def dpdt_alarm(time_s: ArrayLike, pressure_Pa: ArrayLike, *,
     positive(window_s, "window_s", "s")
     keep = np.isfinite(t) & np.isfinite(p)
     t, p = t[keep], p[keep]
-    if t.size < 3:
-        raise EstimateError(f"dP/dt alarm needs at least 3 finite pressure samples, got {t.size}")
-    if np.any(np.diff(t) <= 0):
-        i = int(np.argmax(np.diff(t) <= 0))
-        raise EstimateError(f"time_s must increase, but t[{i + 1}] = {t[i + 1]:g} s follows "
-                            f"{t[i]:g} s")
+    check_samples(t, "dP/dt alarm", "pressure")
     slope = _window_slopes(t, p, window_s)
     hit = np.flatnonzero(slope < -threshold_Pa_per_s)
     fall = float(np.nanmax(-slope)) if np.isfinite(slope).any() else 0.0
