@@ -247,6 +247,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         dp = dpdt_alarm(tel.time_s[sel], p_raw[sel])
         if detection.alarm and detection.onset_time_s is not None:
             onset = _refine_onset(ms, detection, st.background_kg_per_s)
+            detection = replace(detection, onset_time_s=onset)  # one onset in every output
     laws = compare_laws(ms, onset_s=onset, background_kg_per_s=st.background_kg_per_s)
     fit = laws.best
     track = track_rate(ms, resets=() if onset is None else (onset,))
