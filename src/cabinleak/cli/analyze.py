@@ -11,7 +11,7 @@ from cabinleak.errors import CabinleakError
 from cabinleak.estimate.analysis import DEFAULT_FLOOR_PA, LeakAnalysis, Settings, analyze
 from cabinleak.physics.units import parse_quantity
 from cabinleak.station import Station, load_station
-from cabinleak.telemetry import read_telemetry
+from cabinleak.telemetry import read_auto, read_telemetry
 
 ANALYZE_EXAMPLES = """\
 examples:
@@ -107,8 +107,8 @@ def run_analysis(args: argparse.Namespace) -> LeakAnalysis:
     settings = _settings(args)
     progress = Progress(not args.json, "reading telemetry")
     progress(0.0)
-    tel = read_telemetry(args.telemetry, mapping=args.mapping,
-                         gauge=True if args.gauge else None)
+    # long tables are streamed into bins as they are read (see telemetry.stream)
+    tel = read_auto(args.telemetry, mapping=args.mapping, gauge=True if args.gauge else None)
     progress.done()
     return analyze(tel, station=station, volume_m3=volume, settings=settings)
 

@@ -33,7 +33,7 @@ import os
 import queue
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -114,8 +114,8 @@ def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = 
     time_column : str, optional
         The time column, when its name is not one of the accepted ones.
     batch_rows : int
-        Rows per batch (Parquet), or about that many (CSV blocks); only memory and
-        speed depend on it.
+        Rows per batch (CSV: blocks of at most 1 MiB joined up to at least this many);
+        only memory, speed and the order of floating-point additions depend on it.
 
     Returns
     -------
@@ -135,10 +135,18 @@ def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = 
 
     Notes
     -----
-    The noise 1σ is the median absolute deviation of the second differences of the
-    first ``HEAD_ROWS`` usable samples, σ = MAD/0.6745/√6 (white noise: the second
-    difference has variance 6σ²), and never below the quantisation error
-    resolution/√12.
+    Row i (time t_i) falls in bin k_i = floor((t_i − t_0)/bin_s); a channel's value in
+    bin k is Σ x_i / n_k over its n_k usable samples there, the bin's time the mean of
+    its rows' times. Rows of a bin are contiguous (times do not decrease), so each batch
+    adds ``np.add.reduceat`` sums to the bins it touches.
+
+    The noise 1σ comes from the usable samples among the first ``HEAD_ROWS`` rows: the
+    median absolute deviation of their second differences, σ = MAD/0.6745/√6 (white
+    noise: the second difference has variance 6σ²), never below the quantisation error
+    resolution/√12. A channel with fewer than 8 samples there gets the scatter of its bin
+    means times √(median samples per bin), and no spike check. The reading resolution
+    and the spike limit come from the same rows, as ``clean`` derives them from its
+    sample of the whole record (the same rows for tables of up to 200,000 rows).
     """
     if not (math.isfinite(bin_s) and bin_s > 0):
         raise TelemetryError(f"{path}: bin_s must be a number of seconds > 0, got {bin_s!r}")
@@ -311,7 +319,9 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
     types = {time_name: pa.string()}
     types.update({s.name: pa.string() if s.quantity == "hatch" else pa.float64()
                   for s in specs})
-    block = int(min(max(batch_rows * _line_bytes(file, offset), 1 << 16), 1 << 28))
+    # Arrow converts small blocks in parallel and large ones serially: read blocks of at
+    # most 1 MiB and join them into batches of about batch_rows rows
+    block = int(min(max(batch_rows * _line_bytes(file, offset), 1 << 16), 1 << 20))
     bad_rows: list[tuple[int, int, str]] = []
 
     def invalid(row: pacsv.InvalidRow) -> str:
@@ -343,12 +353,16 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
                 convert_options=pacsv.ConvertOptions(
                     column_types=types, include_columns=[time_name, *(s.name for s in specs)],
                     null_values=_ARROW_NULLS, strings_can_be_null=True))
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    return
-                yield batch
+            group: list[pa.RecordBatch] = []
+            rows = 0
+            for batch in reader:
+                group.append(batch)
+                rows += batch.num_rows
+                if rows >= batch_rows:
+                    yield _joined(group)
+                    group, rows = [], 0
+            if group:
+                yield _joined(group)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise failed(exc) from None
         finally:
@@ -356,6 +370,12 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
 
     return _Source(name, True, skipped + 2, time_name, _time_unit(time_name, table_map),
                    tuple(specs), batches(), _finish(meta, table_map, ignored))
+
+
+def _joined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
 
 
 def _cell_line(file: Path, offset: int, delimiter: str, column: int, text: str) -> str:
@@ -402,7 +422,8 @@ def _csv_rows(file: Path) -> int:
     return int((file.stat().st_size - offset) / _line_bytes(file, offset))
 
 
-def _prefetch(batches: Iterator[pa.RecordBatch], depth: int = 2) -> Iterator[pa.RecordBatch]:
+def _prefetch(batches: Iterator[pa.RecordBatch],
+              depth: int = 2) -> Generator[pa.RecordBatch, None, None]:
     """The same batches, decoded `depth` ahead in a thread while the caller works on one."""
     slots: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -525,7 +546,6 @@ class _Batch:
     starts: I  # first row of each run of rows in one bin
     bins: I  # the bin of each run
     sizes: F  # rows in each run
-    where: Where  # for errors about rows of this batch (row i of the batch)
 
 
 @dataclass(frozen=True)
@@ -674,9 +694,9 @@ class _Sums:
                 ks = np.union1d(big, big + 1)
                 ks = ks[(ks >= 1) & (ks <= m - 2)]
                 vk, vl, vr = (v[ks + s].astype(np.float64) for s in (0, -1, 1))
-                e = vk - 0.5 * (vl + vr)
-                hit = (np.abs(e) > limit) & (np.abs(vr - vl) < 0.5 * np.abs(e))
-                found.extend(zip(ks[hit].tolist(), e[hit].tolist(), strict=True))
+                ek = vk - 0.5 * (vl + vr)
+                hit = (np.abs(ek) > limit) & (np.abs(vr - vl) < 0.5 * np.abs(ek))
+                found.extend(zip(ks[hit].tolist(), ek[hit].tolist(), strict=True))
         rows = np.asarray([k if idx is None else int(idx[k]) for k, _ in found], dtype=np.intp)
         for i, (_, e_k) in zip(rows.tolist(), found, strict=True):
             self._spike(e_k, b.row0 + i, float(b.t[i]))
@@ -759,23 +779,19 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     """Resolution, noise 1σ and spike limit [SI] from a channel's first rows."""
     if spec.quantity not in _MEASURED:
         return _Stats(0.0, None, math.inf)
-    raw = np.asarray(raw, dtype=np.float64)
-    si = spec.to_si(raw)
+    raw64: F = np.asarray(raw, dtype=np.float64)
+    si = spec.to_si(raw64)
     lo, hi, _ = PHYSICAL_RANGE[spec.quantity]
     with np.errstate(invalid="ignore"):
-        ok = (si >= lo) & (si <= hi) & ~np.isin(raw, SENTINELS)
+        ok = (si >= lo) & (si <= hi) & ~np.isin(raw64, SENTINELS)
     if spec.resolution is not None:
         resolution = spec.resolution
     else:
-        pick = _sample(raw.size)
-        resolution = infer_resolution(np.where(ok[pick], raw[pick], np.nan), False) * spec.scale
+        pick = _sample(raw64.size)
+        resolution = infer_resolution(np.where(ok[pick], raw64[pick], np.nan),
+                                      False) * spec.scale
     v = si[ok]
-    floor = resolution / math.sqrt(12.0)
-    noise = floor
-    if v.size >= 8:
-        d2 = v[2:] - 2.0 * v[1:-1] + v[:-2]
-        mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
-        noise = max(mad / math.sqrt(6.0), floor)
+    noise = _noise_sd(v, resolution) if v.size >= 8 else None  # None: from the bins later
     if v.size < 5:
         return _Stats(resolution, noise, math.inf)
     e = v[1:-1] - 0.5 * (v[:-2] + v[2:])
@@ -784,6 +800,14 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     limit = max(SPIKE_SIGMA * sd_e, 4.0 * float(np.median(np.abs(np.diff(some)))),
                 2.0 * resolution, _RELATIVE_FLOOR * float(np.median(np.abs(some))))
     return _Stats(resolution, noise, limit)
+
+
+def _noise_sd(v: F, resolution: float) -> float:
+    """Noise 1σ of samples `v` from their second differences: MAD/0.6745/√6, at least the
+    quantisation error resolution/√12."""
+    d2 = v[2:] - 2.0 * v[1:-1] + v[:-2]
+    mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
+    return max(mad / math.sqrt(6.0), resolution / math.sqrt(12.0))
 
 
 def _values(col: pa.Array | pa.ChunkedArray, spec: ColumnSpec,
@@ -823,33 +847,37 @@ class _Binner:
         head: list[tuple[int, F, dict[str, NDArray[np.floating]]]] = []
         have = 0
         batches = _prefetch(src.batches)
-        for batch in batches:
-            if batch.num_rows:
-                head.append(self._read(batch))
-                have += batch.num_rows
-                if have >= HEAD_ROWS:
-                    break
-        if have < 2:
-            raise TelemetryError(f"{src.path}: fewer than 2 usable rows ({have} data rows; "
-                                 "need at least 2 with a time and a pressure)")
-        self._start(head)
-        with ThreadPoolExecutor(_WORKERS) as pool:
-            for row0, t, raws in head:
-                self._add(pool, row0, t, raws)
-            head.clear()
+        try:
             for batch in batches:
                 if batch.num_rows:
-                    self._add(pool, *self._read(batch))
+                    head.append(self._read(batch))
+                    have += batch.num_rows
+                    if have >= HEAD_ROWS:
+                        break
+            if have < 2:
+                raise TelemetryError(f"{src.path}: fewer than 2 usable rows ({have} data "
+                                     "rows; need at least 2 with a time and a pressure)")
+            with ThreadPoolExecutor(_WORKERS) as pool:
+                self._start(pool, head)
+                for row0, t, raws in head:
+                    self._add(pool, row0, t, raws)
+                head.clear()
+                for batch in batches:
+                    if batch.num_rows:
+                        self._add(pool, *self._read(batch))
+        finally:
+            batches.close()
         return self._result()
 
     def _read(self, batch: pa.RecordBatch) -> tuple[int, F, dict[str, NDArray[np.floating]]]:
+        """A batch's first file row, times [s] and readings (file units) by column."""
         row0 = self.rows
         self.rows += batch.num_rows
-        where = Where(self.src.path, self.src.first_line, self.src.csv, self.clock.start_time,
-                      np.arange(row0, row0 + batch.num_rows))
-        t = self.clock.seconds(batch.column(0), where)
-        where = Where(where.path, where.first_line, where.csv, self.clock.start_time,
-                      where.order)
+        rows = np.arange(row0, row0 + batch.num_rows)
+        src = self.src
+        t = self.clock.seconds(batch.column(0), Where(src.path, src.first_line, src.csv,
+                                                      None, rows))
+        where = Where(src.path, src.first_line, src.csv, self.clock.start_time, rows)
         self._check_order(row0, t, where)
         raws = {s.name: _values(batch.column(k + 1), s, where)
                 for k, s in enumerate(self.src.specs)}
@@ -869,7 +897,8 @@ class _Binner:
                                  "not sorted by time; sort it, or read it without binning "
                                  "(read_telemetry sorts; a streaming read cannot)")
 
-    def _start(self, head: list[tuple[int, F, dict[str, NDArray[np.floating]]]]) -> None:
+    def _start(self, pool: ThreadPoolExecutor,
+               head: list[tuple[int, F, dict[str, NDArray[np.floating]]]]) -> None:
         """Time origin, median spacing and channel statistics from the first rows."""
         t = np.concatenate([h[1] for h in head])[:HEAD_ROWS]
         self.t0 = float(t[0])
@@ -878,9 +907,12 @@ class _Binner:
         self.median_dt = float(np.median(dt)) if dt.size else math.inf
         self.base = Where(self.src.path, self.src.first_line, self.src.csv,
                           self.clock.start_time)
-        for spec in self.src.specs:
+
+        def stats(spec: ColumnSpec) -> _Sums:
             raw = np.concatenate([h[2][spec.name] for h in head])[:HEAD_ROWS]
-            self.sums.append(_Sums(spec, _head_stats(spec, raw)))
+            return _Sums(spec, _head_stats(spec, raw))
+
+        self.sums = list(pool.map(stats, self.src.specs))
 
     def _add(self, pool: ThreadPoolExecutor, row0: int, t: F,
              raws: dict[str, NDArray[np.floating]]) -> None:
@@ -900,9 +932,7 @@ class _Binner:
         self.bin_time[bins] += np.add.reduceat(t - self.t0, starts)
         first = self.bin_first[bins]
         self.bin_first[bins] = np.where(first < 0, row0 + starts, first)
-        where = Where(self.base.path, self.base.first_line, self.base.csv,
-                      self.base.start_time, np.arange(row0, row0 + t.size))
-        b = _Batch(row0, t, dt, starts, bins, sizes, where)
+        b = _Batch(row0, t, dt, starts, bins, sizes)
         for s in self.sums:
             s.ensure(size)
         jobs = [(s, raws[s.spec.name]) for s in self.sums]
@@ -946,8 +976,15 @@ class _Binner:
             else:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     values = np.where(count > 0, s.sum[:nb][used] / count, np.nan)
+            noise = s.stats.noise_sd
+            if noise is None and spec.quantity in _MEASURED:
+                # too few samples in the first rows: the bins' scatter times √(samples)
+                v, res = values[count > 0], s.stats.resolution
+                noise = (_noise_sd(v, 0.0) * math.sqrt(float(np.median(count[count > 0])))
+                         if v.size >= 8 else 0.0)
+                noise = max(noise, res / math.sqrt(12.0))
             channels.append(Channel(spec.name, spec.source, spec.quantity, spec.unit,
-                                    values, s.stats.resolution, s.stats.noise_sd, count))
+                                    values, s.stats.resolution, noise, count))
         _check_usable(channels, src.path)
         for s in self.sums:
             issues.extend(s.issues(self.base))
