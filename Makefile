@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_simulate.py --write --linear-below-Pa 1
 	$(BIN)/python benchmarks/bench_detect.py --write
 	$(BIN)/python benchmarks/bench_estimate.py --write
+	$(BIN)/python benchmarks/bench_analyze.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache
