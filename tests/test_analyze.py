@@ -273,3 +273,26 @@ def test_no_false_alarm_from_thermal_swings_a_repress_or_a_sensor_step(tmp_path:
     assert any("step" in issue for issue in a.issues)
     # the rate is consistent with zero within a fraction of a kg/day
     assert v.leak_rate_kg_per_s.low * 86400 < 0.05
+
+
+def test_a_week_of_hand_read_gauge_values(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Six readings a day or two apart, rounded to 1 mmHg, of a small station-wide leak
+    (about 0.7 kg/day): the rate's interval holds the simulated truth."""
+    from cabinleak.simulate import simulate
+    from cabinleak.station import Leak, load_station
+
+    station = load_station("iss").replace(crew=())
+    leak = Leak(module="prk", diameter_m=0.28e-3, id="small")
+    days = np.array([0.0, 1.3, 2.9, 4.1, 5.6, 7.0])
+    run = simulate(station, days[-1] * 86400, leaks=[leak], t_eval=days * 86400)
+    truth = float(run.vented_kg_per_s[-1]) * 86400
+    assert 0.5 < truth < 1.0
+    p = run.pressure("zvezda") / MMHG_PA
+    table = tmp_path / "gauge.csv"
+    table.write_text("# volume = 941.9 m3\ntime_h,zvezda_pressure_mmHg\n" + "\n".join(
+        f"{d * 24:.1f},{round(pi):.0f}" for d, pi in zip(days, p, strict=True)) + "\n")
+    out = _run_json(capsys, "analyze", str(table), "--json")
+    rate = out["leak_rate_kg_per_day"]
+    assert rate["low"] <= truth <= rate["high"]
+    assert any("unseen change" in n for n in out["notes"])

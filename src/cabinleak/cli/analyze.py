@@ -97,6 +97,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         discharge_coefficient=cd, false_alarms_per_year=args.false_alarms,
         background_kg_per_s=background, inventory_kg=_inventory(args.supply),
         pressure_sd_Pa=_positive(args.pressure_noise, "pressure", "--pressure-noise", "mmHg"),
+        pressure_resolution_Pa=_positive(args.resolution, "pressure", "--resolution", "mmHg"),
         temperature_sd_K=args.temperature_noise,
         crew=args.crew, seed=args.seed, volume_rel_sd=_fraction(args.volume_uncertainty))
 
@@ -175,7 +176,10 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--crew", type=float, help="crew in the volume (default: the station's)")
     p.add_argument("--supply", action="append", default=[], metavar="GAS=MASS",
                    help="gas in store for days of supply, e.g. N2=120kg (repeatable)")
-    p.add_argument("--pressure-noise", help="per-sample pressure noise (default: from the data)")
+    p.add_argument("--pressure-noise", help="per-sample pressure noise, e.g. 0.05mmHg "
+                                            "(default: estimated from the record)")
+    p.add_argument("--resolution", help="pressure reading resolution, e.g. 1mmHg (default: "
+                                        "inferred; 1 mmHg for hand-read gauges)")
     p.add_argument("--temperature-noise", type=float, metavar="K",
                    help="per-sample temperature noise [K] (default: from the data)")
     p.add_argument("--mapping", help="TOML file mapping column names to modules and units")

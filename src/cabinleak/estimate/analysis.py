@@ -223,7 +223,10 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     source = float(species_source.sum())
     notes = list(g.notes)
     t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
-    raw = mass_series(tel, g.pressure, g.temperature, volume_m3=g.volume_m3,
+    pressure = g.pressure
+    if st.pressure_resolution_Pa is not None:
+        pressure = tuple(replace(c, resolution=st.pressure_resolution_Pa) for c in pressure)
+    raw = mass_series(tel, pressure, g.temperature, volume_m3=g.volume_m3,
                       mole_fractions=gas.mass_to_mole_fractions(y), label=g.label,
                       modules=g.modules, injections=g.injections,
                       injection_mass_fractions=_injection_fractions(station, g.injections, y),

@@ -40,7 +40,8 @@ class Settings:
     background_kg_per_s: float = 0.0
     inventory_kg: Mapping[str, float] = field(default_factory=dict)
     bin_s: float | None = None
-    pressure_sd_Pa: float | None = None
+    pressure_sd_Pa: float | None = None  # per-sample noise 1σ; default: from the record
+    pressure_resolution_Pa: float | None = None  # reading resolution; default: inferred
     temperature_sd_K: float | None = None
     crew: float | None = None  # overrides the station's crew count in the volume
     volume_rel_sd: float = 0.0  # 1σ relative error of the gas volume (0: taken as exact)
