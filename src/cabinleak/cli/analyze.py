@@ -107,9 +107,9 @@ def run_analysis(args: argparse.Namespace) -> LeakAnalysis:
     volume = _positive(args.volume, "volume", "--volume", "m3")
     settings = _settings(args)
     progress = Progress(not args.json, "reading telemetry")
-    progress(0.0)
     # long tables are streamed into bins as they are read (see telemetry.stream)
-    tel = read_auto(args.telemetry, mapping=args.mapping, gauge=True if args.gauge else None)
+    tel = read_auto(args.telemetry, mapping=args.mapping, gauge=True if args.gauge else None,
+                    progress=progress)
     progress.done()
     return analyze(tel, station=station, volume_m3=volume, settings=settings)
 

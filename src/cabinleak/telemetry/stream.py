@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,7 +92,8 @@ _WORKERS = min(8, os.cpu_count() or 1)
 
 
 def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = None,
-                time_column: str | None = None, batch_rows: int = BATCH_ROWS) -> Telemetry:
+                time_column: str | None = None, batch_rows: int = BATCH_ROWS,
+                progress: Callable[[float], None] | None = None) -> Telemetry:
     """Read and clean a telemetry table batch by batch into bin means.
 
     Parameters
@@ -107,6 +109,8 @@ def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = 
     batch_rows : int
         Rows per batch (CSV: blocks of at most 1 MiB joined up to at least this many);
         only memory, speed and the order of floating-point additions depend on it.
+    progress : callable, optional
+        Called with the fraction of rows read so far (an estimate for CSV).
 
     Returns
     -------
@@ -144,11 +148,17 @@ def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = 
     if batch_rows < 1:
         raise TelemetryError(f"{path}: batch_rows must be >= 1, got {batch_rows}")
     src = _open(path, mapping, time_column, batch_rows)
-    return _Binner(src, float(bin_s)).run()
+    binner = _Binner(src, float(bin_s))
+    if progress is not None:
+        file = Path(path)
+        total = (_csv_rows(file) if src.csv else _parquet_extent(file, mapping)[0])
+        binner.progress = lambda rows: progress(min(rows / max(total, 1), 1.0))
+    return binner.run()
 
 
 def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: bool | None = None,
-              bin_s: float | None = None, max_rows: int = 5_000_000) -> Telemetry:
+              bin_s: float | None = None, max_rows: int = 5_000_000,
+              progress: Callable[[float], None] | None = None) -> Telemetry:
     """Read a table whole, or stream it into bins when it is long or binning is asked for.
 
     Parameters
@@ -183,7 +193,7 @@ def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: boo
                                  "give gauge or bin_s, not both")
         return read_telemetry(path, mapping=mapping, gauge=True)
     if bin_s is not None:
-        return read_binned(path, bin_s=bin_s, mapping=mapping)
+        return read_binned(path, bin_s=bin_s, mapping=mapping, progress=progress)
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in TABLE_FORMATS or not file.is_file() or file.stat().st_size == 0:
@@ -195,7 +205,7 @@ def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: boo
         rows, width = _csv_rows(file), MIN_BIN_S
     if rows <= max_rows:
         return read_telemetry(path, mapping=mapping, gauge=gauge)
-    return read_binned(path, bin_s=width, mapping=mapping)
+    return read_binned(path, bin_s=width, mapping=mapping, progress=progress)
 
 
 # ------------------------------------------------------------------ per-channel sums
@@ -488,6 +498,7 @@ class _Binner:
     """Streams a source's batches into per-channel bin sums, then builds the Telemetry."""
 
     def __init__(self, src: _Source, bin_s: float) -> None:
+        self.progress: Callable[[int], None] | None = None
         self.src, self.bin_s = src, bin_s
         self.base = Where(src.path, src.first_line, src.csv)
         self.clock = _Clock(src.path, src.time_name, src.unit_s)
@@ -527,9 +538,13 @@ class _Binner:
                 for row0, t, raws in head:
                     self._add(pool, row0, t, raws)
                 head.clear()
+                if self.progress is not None:
+                    self.progress(self.rows)
                 for batch in batches:
                     if batch.num_rows:
                         self._add(pool, *self._read(batch))
+                        if self.progress is not None:
+                            self.progress(self.rows)
         finally:
             batches.close()
         return self._result()
