@@ -25,12 +25,13 @@ from cabinleak.estimate.flowlaw import (
     LawFit,
     best_onset,
     compare_laws,
+    fit_law,
     flux_term,
     law_integral,
 )
 from cabinleak.estimate.forecast import Interval, forecast
 from cabinleak.estimate.kalman import track_rate
-from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, combine, mass_series
+from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series
 from cabinleak.estimate.results import (
     DEFAULT_FLOOR_PA,
     MAX_POINTS,
@@ -241,17 +242,21 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     ms = raw if tel.is_gauge else bin_series(raw, _bin_width(tel, st))
     detection = dp = None
     onset = None
+    onsets: list[float] = []
+    background, fit_ms = st.background_kg_per_s, ms
     if not tel.is_gauge and len(ms) >= 8:
-        detection = detect_leak(ms.time_s, ms.mass_kg, ms.mass_sd_kg,
-                                background_kg_per_s=st.background_kg_per_s,
-                                false_alarms_per_year=st.false_alarms_per_year)
-        p_raw, _, _ = combine(list(g.pressure))
-        sel = np.isfinite(p_raw) & (tel.time_s >= g.start_s)
-        dp = dpdt_alarm(tel.time_s[sel], p_raw[sel])
-        if detection.alarm and detection.onset_time_s is not None:
-            onset = _refine_onset(ms, detection, st.background_kg_per_s)
-            detection = replace(detection, onset_time_s=onset)  # one onset in every output
-    laws = compare_laws(ms, onset_s=onset, background_kg_per_s=st.background_kg_per_s)
+        detection, onsets, background, segment_s = _changes(ms, st)
+        if onsets:
+            onset = onsets[-1]
+            fit_ms = _since(ms, segment_s) if segment_s > ms.time_s[0] else ms
+        if len(onsets) > 1:
+            notes.append("the outflow rose more than once: at "
+                         + ", ".join(f"{(t - ms.time_s[0]) / HOUR_S:.1f} h" for t in onsets)
+                         + f"; the last leak is sized on top of the {background * DAY_S:.3g} "
+                         "kg/day before it")
+        # the combined pressure of every row (before binning) for the fast alarm
+        dp = dpdt_alarm(raw.time_s, raw.pressure_Pa)
+    laws = compare_laws(fit_ms, onset_s=onset, background_kg_per_s=background)
     fit = laws.best
     track = track_rate(ms, resets=() if onset is None else (onset,))
     # the state now: mean temperature over the last 90 minutes (one thermal cycle)
@@ -264,7 +269,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     p_now = m_now * r * temp_now / g.volume_m3
     phi = float(flux_term(fit.law, np.array([p_now]), np.array([temp_now]), r)[0])
     lo_th, hi_th = fit.theta - 1.959964 * fit.theta_sd, fit.theta + 1.959964 * fit.theta_sd
-    bg = st.background_kg_per_s  # the record's total outflow: background plus this leak
+    bg = background  # the record's total outflow: what leaked before plus this leak
     q = Interval(bg + fit.theta * phi, bg + lo_th * phi, bg + hi_th * phi)
     dpdt = q.scaled(r * temp_now / g.volume_m3)  # does not depend on the volume
     y_now = (gas.mole_to_mass_fractions(ms.mole_fractions_end)
@@ -321,7 +326,80 @@ def _since(ms: MassSeries, start_s: float) -> MassSeries:
                    added_kg=ms.added_kg[k], samples_per_point=spp, gas_constant_series=rs)
 
 
-def _refine_onset(ms: MassSeries, detection: Detection, background_kg_per_s: float) -> float:
+MAX_CHANGES = 4  # rises of the outflow looked for in one record
+
+
+def _wls_rate(ms: MassSeries) -> float:
+    """The mean outflow of a series [kg/s]: minus the weighted least-squares slope."""
+    w = 1.0 / ms.mass_sd_kg
+    return float(-np.polyfit(ms.time_s - ms.time_s[0], ms.mass_kg, 1, w=w)[0])
+
+
+def _changes(ms: MassSeries, st: Settings) -> tuple[Detection, list[float], float, float]:
+    """Every rise of the outflow, the test re-armed after each alarm (offline).
+
+    After an alarm the regime's own outflow (from its onset to the end of the record)
+    becomes the baseline, and the test runs on from the alarm for a further rise; a
+    leak that grows, or a new one on top of a background, is then sized from its own
+    onset. Returns the last alarm's detection, the onsets, the outflow before the last
+    onset [kg/s] and where the last leak's fit starts (the onset before it) [s].
+    """
+    t0 = float(ms.time_s[0])
+    first = detect_leak(ms.time_s, ms.mass_kg, ms.mass_sd_kg,
+                        background_kg_per_s=st.background_kg_per_s,
+                        false_alarms_per_year=st.false_alarms_per_year)
+    if not first.alarm or first.onset_time_s is None:
+        return first, [], st.background_kg_per_s, t0
+    onsets = [_refine_onset(ms, first, st.background_kg_per_s)]
+    last = replace(first, onset_time_s=onsets[0])
+    background, segment = st.background_kg_per_s, t0
+    search_from = float(first.alarm_time_s or onsets[0])
+    for _ in range(MAX_CHANGES - 1):
+        regime = _since(ms, onsets[-1])
+        later = _since(ms, search_from)
+        if len(regime) < 8 or len(later) < 16:
+            break
+        # the regime's own leak, as the hole law fitted from its onset, is taken out so
+        # that only a further rise is left to find (a constant rate would read a hole's
+        # falling outflow as a rise and fall)
+        law = fit_law(regime, "orifice", onset_s=onsets[-1], background_kg_per_s=background)
+        sel = regime.time_s >= search_from
+        x = law_integral(regime, "orifice", onsets[-1],
+                         np.ones(regime.time_s.size, dtype=bool))[sel]
+        span = regime.time_s[sel] - regime.time_s[0]
+        det = detect_leak(later.time_s, later.mass_kg + law.theta * x + background * span,
+                          later.mass_sd_kg, background_kg_per_s=0.0,
+                          false_alarms_per_year=st.false_alarms_per_year)
+        if not det.alarm or det.onset_time_s is None:
+            break
+        before = _since(ms, onsets[-1])
+        new = _refine_onset(before, det, 0.0, free_background=True)
+        if new <= onsets[-1]:
+            break
+        head = _until(before, new)
+        if len(head) < 4:  # too little between the two rises to tell them apart
+            break
+        segment = onsets[-1]
+        background = _wls_rate(head)
+        onsets.append(new)
+        last = replace(det, onset_time_s=new)
+        search_from = float(det.alarm_time_s or new)
+    return last, onsets, background, segment
+
+
+def _until(ms: MassSeries, end_s: float) -> MassSeries:
+    k = ms.time_s <= end_s
+    return replace(ms, time_s=ms.time_s[k], mass_kg=ms.mass_kg[k],
+                    mass_sd_kg=ms.mass_sd_kg[k], pressure_Pa=ms.pressure_Pa[k],
+                    temperature_K=ms.temperature_K[k], added_kg=ms.added_kg[k],
+                    samples_per_point=None if ms.samples_per_point is None
+                    else ms.samples_per_point[k],
+                    gas_constant_series=None if ms.gas_constant_series is None
+                    else ms.gas_constant_series[k])
+
+
+def _refine_onset(ms: MassSeries, detection: Detection, background_kg_per_s: float,
+                  free_background: bool = False) -> float:
     """The change point by profile likelihood near the sequential test's estimate."""
     assert detection.onset_time_s is not None
     width = max(2.0 * detection.block_s, 4.0 * float(np.median(np.diff(ms.time_s))))
@@ -331,7 +409,8 @@ def _refine_onset(ms: MassSeries, detection: Detection, background_kg_per_s: flo
     if grid.size == 0:
         return detection.onset_time_s
     cands = np.unique(np.concatenate([grid, 0.5 * (grid[1:] + grid[:-1])]))
-    return best_onset(ms, cands, background_kg_per_s=background_kg_per_s)
+    return best_onset(ms, cands, background_kg_per_s=background_kg_per_s,
+                      free_background=free_background)
 
 
 def _fit_band(ms: MassSeries, fit: LawFit, seed: int) -> tuple[F, F]:

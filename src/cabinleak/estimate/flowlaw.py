@@ -196,19 +196,29 @@ def fit_law(ms: MassSeries, law: FlowLaw, *, onset_s: float | None = None,
 
 
 def best_onset(ms: MassSeries, candidates: F, *, law: FlowLaw = "orifice",
-               background_kg_per_s: float = 0.0) -> float:
+               background_kg_per_s: float = 0.0, free_background: bool = False) -> float:
     """The onset among ``candidates`` [s] that maximises the fit's likelihood (least χ²).
 
     The profile likelihood of a change point (Hinkley 1970, Biometrika 57:1): each
-    candidate is fitted in full and the one with the least χ² kept.
+    candidate is fitted in full and the one with the least χ² kept. With
+    ``free_background`` the outflow before the onset is a fitted constant too (a leak
+    on top of another), else the known ``background_kg_per_s``.
     """
-    z = ms.mass_kg + background_kg_per_s * (ms.time_s - ms.time_s[0])
-    sel = np.ones(ms.time_s.size, dtype=bool)
+    t = ms.time_s
+    z = ms.mass_kg + background_kg_per_s * (t - t[0])
+    sel = np.ones(t.size, dtype=bool)
+    w = 1.0 / ms.mass_sd_kg
     best, best_chi2 = float(candidates[0]), math.inf
     for c in candidates:
-        if np.sum(ms.time_s > c) < 2:
+        if np.sum(t > c) < 2:
             continue
-        chi2 = _solve(ms.time_s, z, ms.mass_sd_kg, law_integral(ms, law, float(c), sel))[2]
+        x = law_integral(ms, law, float(c), sel)
+        if free_background:
+            a = np.column_stack([np.ones_like(x), -(t - t[0]), -x]) * w[:, None]
+            coef, *_ = np.linalg.lstsq(a, z * w, rcond=None)
+            chi2 = float(np.sum((z * w - a @ coef) ** 2))
+        else:
+            chi2 = _solve(t, z, ms.mass_sd_kg, x)[2]
         if chi2 < best_chi2:
             best, best_chi2 = float(c), chi2
     return best
