@@ -59,6 +59,21 @@ _ZONED = r"\d:\d\d(:\d\d(\.\d*)?)?\s*(Z|z|[+-]\d\d(:?\d\d)?)$"
 _MISSING_HINT = "empty, NA, NaN or - for a missing value"
 
 
+def check_file(path: str | Path) -> tuple[Path, str, str]:
+    """The file, its name as given and its lower-case suffix, once it is known usable."""
+    file, name = Path(path), str(path)
+    suffix = file.suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        raise TelemetryError(f"{name}: unknown table format {suffix or '(none)'!r} "
+                             f"(expected {' or '.join(TABLE_FORMATS)})")
+    if not file.is_file():
+        raise TelemetryError(f"{name}: file not found")
+    if file.stat().st_size == 0:
+        raise TelemetryError(f"{name}: empty file (expected a header row with a time column "
+                             "and channels such as zvezda_pressure_mmHg)")
+    return file, name, suffix
+
+
 def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
                    gauge: bool | None = None, time_column: str | None = None) -> Telemetry:
     """Read and clean a telemetry table.
@@ -92,16 +107,7 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
         The table cannot be used; one line naming the file, the line or column, and
         what was expected.
     """
-    file, name = Path(path), str(path)
-    suffix = file.suffix.lower()
-    if suffix not in TABLE_FORMATS:
-        raise TelemetryError(f"{name}: unknown table format {suffix or '(none)'!r} "
-                             f"(expected {' or '.join(TABLE_FORMATS)})")
-    if not file.is_file():
-        raise TelemetryError(f"{name}: file not found")
-    if file.stat().st_size == 0:
-        raise TelemetryError(f"{name}: empty file (expected a header row with a time column "
-                             "and channels such as zvezda_pressure_mmHg)")
+    file, name, suffix = check_file(path)
     table_map = load_mapping(mapping) if mapping is not None else None
     if suffix == ".csv":
         table, metadata, first_line = _read_csv(file, name)

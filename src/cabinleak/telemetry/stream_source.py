@@ -32,8 +32,8 @@ from cabinleak.telemetry.read import (
     _line_of,
     _time_error,
     _time_unit,
+    check_file,
 )
-from cabinleak.telemetry.write import TABLE_FORMATS
 
 F = NDArray[np.float64]
 
@@ -55,23 +55,9 @@ class _Source:
     metadata: dict[str, str]
 
 
-def _check_file(path: str | Path) -> tuple[Path, str, str]:
-    file, name = Path(path), str(path)
-    suffix = file.suffix.lower()
-    if suffix not in TABLE_FORMATS:
-        raise TelemetryError(f"{name}: unknown table format {suffix or '(none)'!r} "
-                             f"(expected {' or '.join(TABLE_FORMATS)})")
-    if not file.is_file():
-        raise TelemetryError(f"{name}: file not found")
-    if file.stat().st_size == 0:
-        raise TelemetryError(f"{name}: empty file (expected a header row with a time column "
-                             "and channels such as zvezda_pressure_mmHg)")
-    return file, name, suffix
-
-
 def _open(path: str | Path, mapping: str | Path | None, time_column: str | None,
           batch_rows: int) -> _Source:
-    file, name, suffix = _check_file(path)
+    file, name, suffix = check_file(path)
     table_map = load_mapping(mapping) if mapping is not None else None
     if suffix == ".csv":
         return _open_csv(file, name, table_map, time_column, batch_rows)
