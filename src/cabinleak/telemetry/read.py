@@ -297,20 +297,21 @@ def _first_failure(arr: pa.ChunkedArray | pa.Array, convert: Callable[[object], 
     return lo
 
 
-def _times(col: pa.ChunkedArray, column: str, unit_s: float,
-           where: Where) -> tuple[F, datetime | None]:
-    """Times [s] and, for ISO times, the earliest one (time 0) as an aware UTC datetime."""
+def time_values(col: pa.Array | pa.ChunkedArray, column: str, unit_s: float,
+                where: Where) -> tuple[F | None, NDArray[np.int64] | None]:
+    """A time column as (seconds, None) for numbers or (None, ns since 1970) for ISO 8601."""
     typ = col.type
     if col.null_count:
         i = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
         raise TelemetryError(f"{where.path}: {where.at(i)}, column {column!r}: no time "
                              "(expected ISO 8601 such as 2018-08-29T23:00:00Z, or a number)")
     if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ):
-        return _numeric_times(col.cast(pa.float64()).to_numpy(), col, column, unit_s, where)
+        numbers = col.cast(pa.float64()).to_numpy()
+        return _numeric_times(numbers, col, column, unit_s, where)[0], None
     if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
         tz = typ.tz if pa.types.is_timestamp(typ) else None
-        ns = col.cast(pa.timestamp("ns", tz=tz)).cast(pa.int64()).to_numpy()
-    elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return None, col.cast(pa.timestamp("ns", tz=tz)).cast(pa.int64()).to_numpy()
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         text = pc.utf8_trim_whitespace(col)
         if _NUMERIC.fullmatch(str(text[0].as_py())):
             try:
@@ -318,17 +319,24 @@ def _times(col: pa.ChunkedArray, column: str, unit_s: float,
             except pa.ArrowInvalid:
                 i = _first_failure(text, lambda a: pc.cast(a, pa.float64()))
                 raise _time_error(where, i, column, text[i].as_py(), unit_s) from None
-            return _numeric_times(seconds, col, column, unit_s, where)
-        ns = _iso_ns(text, column, unit_s, where)
-    else:
-        raise TelemetryError(f"{where.path}: column {column!r}: times of type {typ} "
-                             "(expected ISO 8601 text, timestamps or numbers)")
+            return _numeric_times(seconds, col, column, unit_s, where)[0], None
+        return None, _iso_ns(text, column, unit_s, where)
+    raise TelemetryError(f"{where.path}: column {column!r}: times of type {typ} "
+                         "(expected ISO 8601 text, timestamps or numbers)")
+
+
+def _times(col: pa.ChunkedArray, column: str, unit_s: float,
+           where: Where) -> tuple[F, datetime | None]:
+    """Times [s] and, for ISO times, the earliest one (time 0) as an aware UTC datetime."""
+    seconds, ns = time_values(col, column, unit_s, where)
+    if seconds is not None or ns is None:
+        return np.asarray(seconds, dtype=float), None
     start_us = int(ns.min()) // 1000
     t = (ns - start_us * 1000).astype(np.float64) / 1e9
     return t, datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=start_us)
 
 
-def _numeric_times(values: F, col: pa.ChunkedArray, column: str, unit_s: float,
+def _numeric_times(values: F, col: pa.Array | pa.ChunkedArray, column: str, unit_s: float,
                    where: Where) -> tuple[F, None]:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:

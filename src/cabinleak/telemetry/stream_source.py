@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from cabinleak.telemetry.clean import (
@@ -25,14 +24,11 @@ from cabinleak.telemetry.model import TelemetryError
 from cabinleak.telemetry.read import (
     _ARROW_NULLS,
     _MISSING_HINT,
-    _NUMERIC,
     _columns,
-    _first_failure,
-    _iso_ns,
     _line_of,
-    _time_error,
     _time_unit,
     check_file,
+    time_values,
 )
 
 F = NDArray[np.float64]
@@ -302,47 +298,17 @@ class _Clock:
         return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=self.start_us)
 
     def seconds(self, col: pa.Array | pa.ChunkedArray, where: Where) -> F:
-        typ = col.type
-        if col.null_count:
-            i = int(np.flatnonzero(col.is_null().to_numpy(zero_copy_only=False))[0])
-            raise TelemetryError(f"{where.path}: {where.at(i)}, column {self.column!r}: no "
-                                 "time (expected ISO 8601 such as 2018-08-29T23:00:00Z, or a "
-                                 "number)")
-        if pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ):
-            return self._numeric(col.cast(pa.float64()).to_numpy(), col, where)
-        if pa.types.is_timestamp(typ) or pa.types.is_date(typ):
-            tz = typ.tz if pa.types.is_timestamp(typ) else None
-            ns = col.cast(pa.timestamp("ns", tz=tz)).cast(pa.int64()).to_numpy()
-        elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            text = pc.utf8_trim_whitespace(col)
-            if _NUMERIC.fullmatch(str(text[0].as_py())):
-                try:
-                    values = text.cast(pa.float64()).to_numpy()
-                except pa.ArrowInvalid:
-                    i = _first_failure(text, lambda a: pc.cast(a, pa.float64()))
-                    raise _time_error(where, i, self.column, text[i].as_py(),
-                                      self.unit_s) from None
-                return self._numeric(values, col, where)
-            ns = _iso_ns(text, self.column, self.unit_s, where)
-        else:
-            raise TelemetryError(f"{where.path}: column {self.column!r}: times of type {typ} "
-                                 "(expected ISO 8601 text, timestamps or numbers)")
+        values, ns = time_values(col, self.column, self.unit_s, where)
+        is_iso = ns is not None
         if self.iso is None:
-            self.iso, self.start_us = True, int(ns[0]) // 1000
-        elif not self.iso:
+            self.iso = is_iso
+            if ns is not None:
+                self.start_us = int(ns[0]) // 1000
+        elif self.iso != is_iso:
             raise self._mixed(where)
-        return (ns - self.start_us * 1000).astype(np.float64) / 1e9
-
-    def _numeric(self, values: F, col: pa.Array | pa.ChunkedArray, where: Where) -> F:
-        if self.iso is None:
-            self.iso = False
-        elif self.iso:
-            raise self._mixed(where)
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            i = int(bad[0])
-            raise _time_error(where, i, self.column, col[i].as_py(), self.unit_s)
-        return values * self.unit_s if self.unit_s != 1.0 else values
+        if ns is not None:
+            return (ns - self.start_us * 1000).astype(np.float64) / 1e9
+        return np.asarray(values, dtype=float)
 
     def _mixed(self, where: Where) -> TelemetryError:
         return TelemetryError(f"{where.path}: from {where.at(0)}, column {self.column!r}: "
