@@ -112,7 +112,7 @@ class Constraints:
     lifeboats: tuple[str, ...] = ()
     life_support: tuple[str, ...] = ()
     fixed_open: tuple[str, ...] = ()
-    max_dp_Pa: float = 5.0 * MMHG_PA
+    max_dp_Pa: float = 50.0 * MMHG_PA
 
     def allows(self, config: Configuration, cells: Sequence[Cell]) -> str | None:
         """None if the configuration is allowed, else the reason it is not."""
@@ -316,22 +316,22 @@ def max_duration_s(config: Configuration, posterior: Posterior, constraints: Con
                    sensing: Sensing, hours: float = 24.0) -> float:
     """The longest the configuration may be held before a closed hatch is hard to reopen.
 
-    Two limits, for every group but the largest that could hold the leak: the crews'
-    rule of thumb, half the time the group takes to drop 1 mmHg at the posterior's
-    median leak rate; and never more than ``max_dp_Pa`` across a hatch at its 95 %
-    upper rate. The pressure change grows as eq. (1).
+    Two limits. The crews' rule of thumb: half the time the crew's side (the largest
+    group) takes to drop 1 mmHg at the posterior's median leak rate, so that the
+    station is never far below where it started. And never more than ``max_dp_Pa``
+    across a closed hatch, at the posterior's 95 % upper rate in the smaller group
+    (pressure-equalisation valves reopen a hatch below that). Both follow eq. (1).
     """
     if len(config.groups) < 2:
         return hours * HOUR_S
     probs = posterior.cell_probabilities
     median, _, q_hi = posterior.rate_interval()
     biggest = int(np.argmax(config.volumes_m3))
-    worst = hours * HOUR_S
+    crew_side = abs(sensing.dp_per_rate(config.volumes_m3[biggest], 1.0)) * median
+    worst = min(hours * HOUR_S, 0.5 * MMHG_PA / max(crew_side, 1e-30))
     for g, cells in enumerate(config.groups):
         if g == biggest or probs[list(cells)].sum() < 1e-3:
             continue
         per_rate = abs(sensing.dp_per_rate(config.volumes_m3[g], 1.0))
-        rule = 0.5 * MMHG_PA / max(per_rate * median, 1e-30)
-        hard = constraints.max_dp_Pa / max(per_rate * q_hi, 1e-30)
-        worst = min(worst, rule, hard)
+        worst = min(worst, constraints.max_dp_Pa / max(per_rate * q_hi, 1e-30))
     return float(worst)
