@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from cabinleak import __version__
 from cabinleak.cli.analyze import add_parsers as add_analyze_parsers
 from cabinleak.cli.demo import add_parser as add_demo_parser
+from cabinleak.cli.locate import add_parser as add_locate_parser
 from cabinleak.cli.simulate import cmd_simulate, cmd_stations
 from cabinleak.errors import CabinleakError
 
@@ -27,6 +28,8 @@ examples:
   cabinleak analyze telemetry.csv --station iss --floor 490mmHg --report report.html
   cabinleak analyze gauge.csv --volume 4.5m3 --json
   cabinleak leaktest examples/leaktest/*.csv --spec 0.1kg/day
+  cabinleak locate --station iss --rate 0.7kg/day
+  cabinleak locate --station iss --simulate-leak soyuz-om:2mm --json
   cabinleak demo --plot demo.png --report demo-report.html
 """
 
@@ -67,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_simulate)
 
     add_analyze_parsers(sub)
+    add_locate_parser(sub)
 
     add_demo_parser(sub)
     return parser

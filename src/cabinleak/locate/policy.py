@@ -48,7 +48,8 @@ class SearchContext:
 class Policy(Protocol):
     """A search strategy; ``next_test`` returns None when it has nothing left to try."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def next_test(self, posterior: Posterior, ctx: SearchContext) -> Recommendation | None:
         ...
