@@ -63,6 +63,7 @@ from cabinleak.station import Leak, Station
 STATION_RATE_REL_SD = 0.10  # relative 1σ of the whole-station rate measured beforehand
 LEAK_CD = 0.6  # discharge coefficient of a simulated hole (sharp-edged orifice)
 EVALUATION_RATES_KG_PER_DAY = (0.2, 50.0)
+LOG_TESTS = 12  # tests a campaign's str shows (the first and last half of these)
 
 
 def search_context(station: Station, *, target: float = 0.95,
@@ -287,8 +288,13 @@ class Campaign:
                     f", measured {self.measured_rate_kg_per_day:.2f} kg/day")
         lines = [f"{self.policy} on {self.station}: hidden {self.leak} in {self.true_cell} "
                  f"({self.true_rate_kg_per_day:.2f} kg/day{measured})"]
-        for i, t in enumerate(self.tests, 1):
-            lines.append(f"  {i:>3}. {t}")
+        shown: list[tuple[int, CampaignTest | None]] = list(enumerate(self.tests, 1))
+        if len(shown) > LOG_TESTS:  # a short log: the first and last tests
+            half = LOG_TESTS // 2
+            shown = [*shown[:half], (0, None), *shown[-half:]]
+        for i, t in shown:
+            lines.append(f"  {i:>3}. {t}" if t is not None
+                         else f"       ... {len(self.tests) - 2 * (LOG_TESTS // 2)} more tests")
         verdict = "right" if self.correct else "wrong"
         lines.append(f"found {self.found} at {self.confidence:.1%} after {len(self.tests)} "
                      f"tests, {self.elapsed_h:.1f} h ({self.stopped}; {verdict})")
@@ -414,6 +420,7 @@ class Evaluation:
 
     station: str
     target: float
+    rates_kg_per_day: tuple[float, float]  # range the leak rates were drawn from
     cases: tuple[LeakCase, ...]
     campaigns: tuple[tuple[Campaign, ...], ...]  # [policy][case]
     stats: tuple[PolicyStats, ...]
@@ -426,23 +433,27 @@ class Evaluation:
         return float(np.mean([c.correct for c in sure])) if sure else float("nan")
 
     def __str__(self) -> str:
-        lo = min(c.rate_kg_per_day for c in self.cases)
-        hi = max(c.rate_kg_per_day for c in self.cases)
-        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, "
-                f"{lo:.2g}-{hi:.2g} kg/day; time to {self.target:.0%} on one volume")
+        lo, hi = self.rates_kg_per_day
+        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, rates "
+                f"{lo:g}-{hi:g} kg/day (log-uniform); time to {self.target:.0%} on one volume")
         lines = [head,
                  f"{'policy':<18}{'mean h':>9}{'median h':>10}{'reached':>9}{'correct':>9}"
                  f"{'tests':>8}{'right at target':>17}"]
         for s in self.stats:
+            right = ("-" if math.isnan(s.right_when_confident)
+                     else f"{s.right_when_confident:.1%}")
             lines.append(f"{s.policy:<18}{s.mean_h:>9.1f}{s.median_h:>10.1f}{s.reached:>9.0%}"
-                         f"{s.correct:>9.0%}{s.mean_tests:>8.1f}"
-                         f"{s.right_when_confident:>17.1%}")
-        lines.append(f"calibration: {self.calibration:.1%} of campaigns that reached "
-                     f"{self.target:.0%} named the right volume")
+                         f"{s.correct:>9.0%}{s.mean_tests:>8.1f}{right:>17}")
+        if math.isnan(self.calibration):
+            lines.append(f"calibration: no campaign reached {self.target:.0%}")
+        else:
+            lines.append(f"calibration: {self.calibration:.1%} of campaigns that reached "
+                         f"{self.target:.0%} named the right volume")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {"station": self.station, "target": self.target,
+                "rates_kg_per_day": list(self.rates_kg_per_day),
                 "calibration": self.calibration,
                 "cases": [dataclasses.asdict(c) for c in self.cases],
                 "policies": [s.to_dict() for s in self.stats],
@@ -505,4 +516,5 @@ def evaluate(station: Station, policies: Sequence[Policy], *,
                     for case, s in zip(cases, seeds, strict=True))
         rows.append(row)
     stats = tuple(_stats(p.name, row) for p, row in zip(policies, rows, strict=True))
-    return Evaluation(station.name, ctx.target, cases, tuple(rows), stats)
+    return Evaluation(station.name, ctx.target, (float(rates_kg_per_day[0]),
+                      float(rates_kg_per_day[1])), cases, tuple(rows), stats)
