@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_detect.py --write
 	$(BIN)/python benchmarks/bench_estimate.py --write
 	$(BIN)/python benchmarks/bench_analyze.py --write
+	$(BIN)/python benchmarks/bench_locate.py --write
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache
