@@ -3,6 +3,7 @@ and whole simulated campaigns (:mod:`cabinleak.locate`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 
@@ -282,5 +283,42 @@ def test_calibration_module_by_module_iss(iss):
     assert right >= 0.85
     assert ev.calibration == pytest.approx(right)
     text = str(ev)
+    assert text.startswith("iss: 30 simulated leaks, random sites, rates 0.2-50 kg/day")
     assert "module-by-module" in text and "calibration:" in text
     assert ev.to_dict()["policies"][0]["campaigns"] == 30
+
+
+def test_module_by_module_retests_only_when_the_posterior_says_so(iss):
+    ctx = search_context(iss)
+    policy = ModuleByModule()
+    post = prior(ctx.cells, weights={"prk": 10.0, "zvezda": 1.0, "zarya": 1.0},
+                 station_rate_kg_per_day=(0.7, 0.1))
+    first = policy.next_test(post, ctx)
+    assert first is not None and first.reason.startswith("isolate prk")
+    groups = first.config.groups
+    # nothing moves: prk is cleared and the next most probable untested volume is next
+    quiet = tuple(Reading(g, 0.0) for g in range(len(groups)))
+    cleared = post.update(HatchTestResult(first.config, first.duration_s, quiet), ctx.sensing)
+    nxt = policy.next_test(cleared, ctx)
+    assert nxt is not None and not nxt.reason.startswith("isolate prk")
+    # prk tested, yet the posterior still puts it first (weights standing in for a reading
+    # that pointed at it): test it again
+    suspect = dataclasses.replace(post, history=cleared.history)
+    again = policy.next_test(suspect, ctx)
+    assert again is not None and again.reason.startswith("isolate prk")
+    assert "retest" in again.reason
+
+
+def test_long_campaign_log_is_short(iss):
+    """A campaign that cannot conclude (a 2 K unseen thermal swing per test) stops at the
+    time limit, and its str shows the first and last tests only."""
+    ctx = search_context(iss)
+    noisy = SearchContext(ctx.station, ctx.cells, ctx.constraints,
+                          Sensing(thermal_sd_K=2.0), target=0.95)
+    run = run_campaign(iss, parse_leak_spec("kibo-pm:0.3kg/day", iss), BinarySplit(),
+                       ctx=noisy, max_hours=200)
+    assert run.stopped == "time limit of 200 h" and len(run.tests) > 12
+    text = str(run)
+    assert f"... {len(run.tests) - 12} more tests" in text
+    assert len(text.splitlines()) == 1 + 12 + 1 + 1
+    assert len(run.to_dict()["tests"]) == len(run.tests)

@@ -168,3 +168,25 @@ def test_rate_prior_is_centred_on_the_measured_rate() -> None:
     assert median * DAY_S == pytest.approx(3.0, rel=0.1)
     assert lo * DAY_S > 2.0 and hi * DAY_S < 4.5
     assert math.isclose(post.p.sum() + post.p_none, 1.0)
+
+
+def test_tests_only_in_allowed_hours() -> None:
+    """With tests allowed 22:00-06:00 and the campaign starting at noon, the first test
+    waits 10 h and no test runs past 06:00."""
+    import dataclasses
+
+    from cabinleak.locate.campaign import parse_leak_spec, run_campaign
+    from cabinleak.locate.policy import schedule
+
+    st = load_station("iss")
+    ctx = dataclasses.replace(search_context(st), window_h=(22.0, 6.0), start_clock_h=12.0)
+    assert schedule(0.0, ctx) == (10 * HOUR_S, 8 * HOUR_S)
+    assert schedule(11 * HOUR_S, ctx) == (0.0, 7 * HOUR_S)
+    camp = run_campaign(st, parse_leak_spec("prk:0.7kg/day", st), InformationPlanner(),
+                        ctx=ctx, rng=0)
+    assert camp.correct and camp.elapsed_h > 10.0
+    clock = 12.0 + 10.0  # the first test starts when the window opens
+    for t in camp.tests:
+        into = (clock - 22.0) % 24.0
+        assert into + t.duration_h + ctx.setup_s / HOUR_S <= 8.0 + 1e-6
+        clock += t.duration_h + ctx.setup_s / HOUR_S

@@ -17,7 +17,8 @@ import json
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from cabinleak.locate.model import (
     prior,
 )
 from cabinleak.locate.planner import InformationPlanner
-from cabinleak.locate.policy import Policy, Recommendation, SearchContext, done
+from cabinleak.locate.policy import Policy, Recommendation, SearchContext, done, schedule
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
 from cabinleak.station import Station, load_station
 
@@ -169,9 +170,36 @@ def parse_typed(line: str, ctx: SearchContext, rec: Recommendation) -> DoneTest:
                        "readings")
 
 
-def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterior]:
+def _hours_of_day(text: str, option: str) -> float:
+    """'22', '22:30' or '6' → hours of the day."""
+    hh, _, mm = text.strip().partition(":")
+    try:
+        h, m = int(hh), int(mm or 0)
+    except ValueError:
+        raise SessionError(f"{option} {text!r}: expected an hour such as 22 or 22:30") from None
+    if not (0 <= h <= 24 and 0 <= m < 60):
+        raise SessionError(f"{option} {text!r}: expected an hour of the day, 0-24")
+    return h + m / 60.0
+
+
+def _station_context(args: argparse.Namespace) -> tuple[Station, SearchContext]:
+    """The station and its search context, with the allowed hours when asked."""
     station = load_station(args.station)
     ctx = search_context(station)
+    if args.window:
+        start, sep, end = args.window.partition("-")
+        if not sep:
+            raise SessionError(f"--window {args.window!r}: expected START-END hours, e.g. "
+                               "22-6 (crew sleep) or 0-24")
+        clock = (_hours_of_day(args.clock, "--clock") if args.clock else
+                 datetime.now(UTC).hour + datetime.now(UTC).minute / 60.0)
+        ctx = replace(ctx, window_h=(_hours_of_day(start, "--window"),
+                                     _hours_of_day(end, "--window")), start_clock_h=clock)
+    return station, ctx
+
+
+def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterior]:
+    station, ctx = _station_context(args)
     weights = None
     if args.prior:
         try:
@@ -185,13 +213,23 @@ def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterio
     return station, ctx, prior(ctx.cells, weights=weights, station_rate_kg_per_day=rate)
 
 
+def _recommend(planner: Policy, post: Posterior, ctx: SearchContext) -> Recommendation | None:
+    """The planner's next test, fitted into the allowed hours (from now, or the next
+    window's start)."""
+    _, room = schedule(0.0, ctx)
+    return planner.next_test(post, replace(ctx, hold_limit_s=max(room - ctx.setup_s, 0.0)))
+
+
 def _show(post: Posterior, rec: Recommendation | None, ctx: SearchContext) -> str:
     lines = [str(post)]
     best, p = post.best()
     if done(post, ctx.target):
         lines.append(f"\nThe leak is in {best} ({p:.1%}).")
     elif rec is not None:
-        lines.append(f"\nNext test: {rec.describe(ctx.cells)}")
+        wait, _ = schedule(0.0, ctx)
+        when = "" if wait <= 0 else f" (tests are allowed from {ctx.window_h[0]:g} h on: " \
+            f"start in {wait / HOUR_S:.1f} h)" if ctx.window_h else ""
+        lines.append(f"\nNext test{when}: {rec.describe(ctx.cells)}")
         if rec.reason:
             lines.append(f"  ({rec.reason})")
     return "\n".join(lines)
@@ -228,7 +266,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
         tests = _load_session(session, ctx)
     post = _build(ctx, base, tests)
     if args.results or args.json or not (sys.stdin.isatty() or args.interactive):
-        rec = None if done(post, ctx.target) else planner.next_test(post, ctx)
+        rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
         if args.json:
             print(json.dumps(_summary(post, tests, rec, ctx), indent=2))
         else:
@@ -248,7 +286,7 @@ def _interactive(ctx: SearchContext, post: Posterior, base: Posterior, tests: li
     print(f"cabinleak locate: {ctx.station.name}, {len(ctx.cells)} volumes; "
           "type 'quit' to stop (the session is kept).")
     while True:
-        rec = None if done(post, ctx.target) else planner.next_test(post, ctx)
+        rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
         print("\n" + _show(post, rec, ctx))
         if rec is None:
             return 0
@@ -292,8 +330,7 @@ def _load_session(path: Path, ctx: SearchContext) -> list[DoneTest]:
 
 
 def _simulated(args: argparse.Namespace) -> int:
-    station = load_station(args.station)
-    ctx = search_context(station)
+    station, ctx = _station_context(args)
     leak = parse_leak_spec(args.simulate_leak, station)
     camp = run_campaign(station, leak, POLICIES[args.policy](), ctx=ctx, rng=args.seed)
     print(json.dumps(camp.to_dict(), indent=2) if args.json else camp)
@@ -301,8 +338,7 @@ def _simulated(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    station = load_station(args.station)
-    ctx = search_context(station)
+    station, ctx = _station_context(args)
     progress = Progress(not args.json, f"{args.sites} simulated leaks x 3 policies")
     progress(0.0)
     ev = evaluate(station, [POLICIES[n]() for n in POLICIES], n_sites=args.sites,
@@ -332,6 +368,10 @@ def add_parser(sub: Any) -> None:
                    help="compare the planner and the baselines over many simulated leaks")
     p.add_argument("--sites", type=int, default=40, help="simulated leaks for --evaluate")
     p.add_argument("--seed", type=int, default=0, help="seed of simulated errors (default 0)")
+    p.add_argument("--window", metavar="START-END",
+                   help="tests only in these hours of the day, e.g. 22-6 (crew sleep)")
+    p.add_argument("--clock", metavar="HH:MM",
+                   help="the station's time of day now (default: UTC now), with --window")
     p.add_argument("--interactive", action="store_true",
                    help="ask for readings even when stdin is not a terminal (piped input)")
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")

@@ -116,7 +116,7 @@ def _hold_s(config: Configuration, posterior: Posterior, ctx: SearchContext,
             max_hold_h: float) -> float:
     """The longest allowed hold, capped at ``max_hold_h`` [s]."""
     return min(max_duration_s(config, posterior, ctx.constraints, ctx.sensing,
-                              hours=max_hold_h), max_hold_h * HOUR_S)
+                              hours=max_hold_h), max_hold_h * HOUR_S, ctx.hold_limit_s)
 
 
 @dataclass(frozen=True)

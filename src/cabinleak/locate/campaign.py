@@ -36,7 +36,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -53,7 +53,7 @@ from cabinleak.locate.model import (
     constraints_for,
     prior,
 )
-from cabinleak.locate.policy import Policy, SearchContext, done
+from cabinleak.locate.policy import Policy, SearchContext, done, schedule
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
@@ -361,7 +361,9 @@ def run_campaign(station: Station, leak: Leak, policy: Policy, *, ctx: SearchCon
         if elapsed >= max_hours * HOUR_S:
             stopped = f"time limit of {max_hours:g} h"
             break
-        rec = policy.next_test(post, ctx)
+        wait, room = schedule(elapsed, ctx)  # tests only in the allowed hours
+        elapsed += wait
+        rec = policy.next_test(post, replace(ctx, hold_limit_s=max(room - ctx.setup_s, 0.0)))
         if rec is None:
             stopped = f"{policy.name} has no test left"
             break

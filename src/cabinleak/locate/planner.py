@@ -149,7 +149,7 @@ class InformationPlanner:
             if len(config.groups) < 2 or ctx.constraints.allows(config, ctx.cells):
                 continue
             longest = min(max_duration_s(config, posterior, ctx.constraints, ctx.sensing),
-                          MAX_HOLD_H * HOUR_S)
+                          MAX_HOLD_H * HOUR_S, ctx.hold_limit_s)
             if longest >= 60.0:
                 options.append((config, longest))
         if not options:

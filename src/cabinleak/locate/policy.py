@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -43,6 +44,12 @@ class SearchContext:
     sensing: Sensing
     target: float = 0.95  # stop when one volume (or "none") is this likely
     setup_s: float = SETUP_S
+    # Tests only in allowed hours: a daily window (start, end) in hours of the station's
+    # clock (end < start wraps midnight, e.g. (22, 6) for crew sleep), the clock at the
+    # campaign's start, and the hold left in the current window (set by the campaign).
+    window_h: tuple[float, float] | None = None
+    start_clock_h: float = 0.0
+    hold_limit_s: float = math.inf
 
 
 class Policy(Protocol):
@@ -53,6 +60,23 @@ class Policy(Protocol):
 
     def next_test(self, posterior: Posterior, ctx: SearchContext) -> Recommendation | None:
         ...
+
+
+def schedule(elapsed_s: float, ctx: SearchContext) -> tuple[float, float]:
+    """(wait, room) [s]: how long until tests are allowed, and how long they then may run.
+
+    Without a window, no wait and no limit. With one, the campaign clock is
+    ``start_clock_h`` plus the elapsed time; a test must end inside the window.
+    """
+    if ctx.window_h is None:
+        return 0.0, math.inf
+    start, end = (h % 24.0 for h in ctx.window_h)
+    length = (end - start) % 24.0 or 24.0
+    now = (ctx.start_clock_h + elapsed_s / 3600.0) % 24.0
+    into = (now - start) % 24.0
+    if into < length:
+        return 0.0, (length - into) * 3600.0
+    return (24.0 - into) * 3600.0, length * 3600.0
 
 
 def done(posterior: Posterior, target: float) -> bool:
