@@ -190,3 +190,31 @@ def test_tests_only_in_allowed_hours() -> None:
         into = (clock - 22.0) % 24.0
         assert into + t.duration_h + ctx.setup_s / HOUR_S <= 8.0 + 1e-6
         clock += t.duration_h + ctx.setup_s / HOUR_S
+
+
+def test_a_test_read_from_telemetry_with_the_leak_estimator(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Simulated telemetry of a PrK-isolation test (hatch column included): the group's
+    change comes from the estimator and points at the PrK side."""
+    from cabinleak.locate.campaign import leak_for_rate
+    from cabinleak.simulate import HatchEvent, simulate
+    from cabinleak.telemetry import write_table
+    from cabinleak.telemetry.synthetic import synthetic_telemetry
+
+    st = load_station("iss").replace(crew=())
+    run = simulate(st, 6 * HOUR_S, leaks=[leak_for_rate(st, "prk", 0.7 / DAY_S)],
+                   events=[HatchEvent(HOUR_S, "zvezda-prk")],
+                   t_eval=np.union1d(np.linspace(0, 6 * HOUR_S, 361), [HOUR_S, HOUR_S + 1]))
+    cols = synthetic_telemetry(run, st, rng=1, rate_Hz=0.1)
+    cols["zvezda-prk_hatch"] = (cols["time_s"] < HOUR_S).astype(float)
+    table = write_table(cols, tmp_path / "test.parquet")
+    assert main(["locate", "--station", "iss", "--rate", "0.7kg/day", "--telemetry",
+                 str(table), "--session", str(tmp_path / "s.json"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["posterior"]["prk"] + out["posterior"]["progress"] > 0.99
+    assert out["tests"][0]["closed"] == ["zvezda-prk"]
+    assert out["tests"][0]["hours"] == pytest.approx(5.0, abs=0.05)
+    no_hatch = tmp_path / "nohatch.csv"
+    no_hatch.write_text("time_s,p-zvezda_pressure_Pa\n0,101325\n60,101320\n")
+    assert main(["locate", "--telemetry", str(no_hatch)]) == 2
+    assert "no hatch columns" in capsys.readouterr().err

@@ -113,6 +113,52 @@ def _check_test(ctx: SearchContext, closed: Sequence[str], hours: float,
     return DoneTest(tuple(sorted(closed)), hours, tuple(readings[g] for g in range(1, n + 1)))
 
 
+def test_from_telemetry(path: str, ctx: SearchContext) -> DoneTest:
+    """A test read from a telemetry table with the leak estimator of ``cabinleak analyze``.
+
+    The table's hatch columns say which hatches were closed (the state at its end); each
+    group's leak rate over the record since the last hatch change, from the flow-law fit,
+    gives its pressure change over that span, Δp = −q·R·T·D/V.
+    """
+    from cabinleak.estimate.analysis import analyze
+    from cabinleak.telemetry import read_auto
+
+    tel = read_auto(path)
+    hatches = tel.of("hatch")
+    if not hatches:
+        raise SessionError(f"{path}: no hatch columns (e.g. zvezda-prk_hatch, 1 open, 0 "
+                           "closed): the test's configuration is not in the table")
+    analysis = analyze(tel, station=ctx.station)
+    closed = sorted({v for v in (_closed_hatch(c, ctx) for c in hatches) if v})
+    cfg = configure(ctx.station, ctx.cells, closed)
+    by_modules = {frozenset(v.series.modules): v for v in analysis.volumes}
+    readings: dict[int, float] = {}
+    hours = 0.0
+    for g, members in enumerate(cfg.groups):
+        mods = frozenset(m for c in members for m in ctx.cells[c].modules)
+        vol = by_modules.get(mods)
+        if vol is None:
+            raise SessionError(f"{path}: group {g + 1} ({cfg.label(ctx.cells, g)}) has no "
+                               "pressure column in the table")
+        span = float(vol.series.time_s[-1] - vol.series.time_s[0])
+        hours = max(hours, span / HOUR_S)
+        readings[g + 1] = -vol.pressure_rate_Pa_per_s.value * span / MMHG_PA
+    return _check_test(ctx, closed, hours, readings, path)
+
+
+def _closed_hatch(c: Any, ctx: SearchContext) -> str | None:
+    import numpy as np
+
+    ok = np.isfinite(c.values)
+    if not ok.any():
+        return None
+    for h in ctx.station.hatches:
+        if h.id.lower() == c.source.strip().lower().replace("_", "-"):
+            return h.id if c.values[ok][-1] < 0.5 else None
+    raise SessionError(f"column {c.name!r}: {c.source!r} is not a hatch of station "
+                       f"{ctx.station.name!r}")
+
+
 def _reading(text: object, where: str) -> float:
     """A group's pressure change [mmHg] from [start, end] or from one number."""
     if isinstance(text, int | float) and not isinstance(text, bool):
@@ -264,6 +310,10 @@ def cmd_locate(args: argparse.Namespace) -> int:
         tests = load_results(args.results, ctx)
     elif session is not None and session.exists():
         tests = _load_session(session, ctx)
+    for path in args.telemetry:
+        tests.append(test_from_telemetry(path, ctx))
+        if session is not None and not args.results:
+            _save_session(session, ctx, tests)
     post = _build(ctx, base, tests)
     if args.results or args.json or not (sys.stdin.isatty() or args.interactive):
         rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
@@ -357,6 +407,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--prior", metavar="FILE.toml",
                    help="prior weights by module or volume, e.g. [weights] soyuz-om = 3")
     p.add_argument("--results", metavar="FILE.toml", help="tests already run (non-interactive)")
+    p.add_argument("--telemetry", action="append", default=[], metavar="FILE",
+                   help="a test's telemetry table, with hatch columns (repeatable); each "
+                        "group's change comes from the leak estimator")
     p.add_argument("--session", default="cabinleak-locate-session.json", metavar="FILE",
                    help="where an interactive session is kept and resumed from")
     p.add_argument("--policy", choices=sorted(POLICIES), default="planner",
