@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from cabinleak import __version__
 from cabinleak.cli.analyze import add_parsers as add_analyze_parsers
+from cabinleak.cli.attribute import add_parsers as add_attribute_parsers
 from cabinleak.cli.demo import add_parser as add_demo_parser
 from cabinleak.cli.locate import add_parser as add_locate_parser
 from cabinleak.cli.simulate import cmd_simulate, cmd_stations
@@ -30,6 +31,8 @@ examples:
   cabinleak leaktest examples/leaktest/*.csv --spec 0.1kg/day
   cabinleak locate --station iss --rate 0.7kg/day
   cabinleak locate --station iss --simulate-leak soyuz-om:2mm --json
+  cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 1y --altitude 400km
+  cabinleak attribute --module soyuz-om --exposure 60d --hole 2mm --evidence ms09
   cabinleak demo --plot demo.png --report demo-report.html
 """
 
@@ -71,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analyze_parsers(sub)
     add_locate_parser(sub)
+    add_attribute_parsers(sub)
 
     add_demo_parser(sub)
     return parser
