@@ -84,6 +84,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     station, leak, result, analysis = run_demo(args.telemetry, seed=args.seed, quiet=args.json)
     truth = _truth(result, leak)
     campaign = locate_demo_leak(station, leak, seed=args.seed)
+    attribution, risk = attribute_demo_hole(leak)
     if args.plot:
         from cabinleak.report.plots import plot_pressures
 
@@ -102,6 +103,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         out: dict[str, Any] = {"simulation": result.to_dict(parse_quantity(FLOOR, "pressure")),
                                "analysis": analysis.to_dict(), "truth": truth,
                                "localization": campaign.to_dict(),
+                               "attribution": {"risk": risk.to_dict(),
+                                               "cause": attribution.to_dict()},
                                "files": {"telemetry": args.telemetry, "plot": args.plot,
                                          "report": args.report}}
         print(json.dumps(out, indent=2))
@@ -126,6 +129,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
           "(Soyuz MS-09, 2018: about 0.6 mmHg/h reported).")
     print("\nWhere is it? A localization campaign planned by cabinleak, simulated:")
     print(campaign)
+    post = attribution.posterior
+    print(f"\nWhat made it? The hole's evidence as reported for Soyuz MS-09 (drilled rim, tool "
+          f"marks, sealant, behind a panel), {DOCKED_DAYS} days docked:")
+    print(f"  physics prior: P(an MMOD hole of at least {HOLE_MM:g} mm) = "
+          f"{risk.probability_hole:.3g} (bare {DEMO_WALL} wall, an estimate)")
+    print("  posterior: " + ", ".join(f"{c} {post[c]:.3g}"
+                                      for c in sorted(post, key=post.get, reverse=True)))
     for what, path in (("plot", args.plot), ("report", args.report), ("table", args.out)):
         if path:
             print(f"{what} written to {path}")
@@ -140,6 +150,24 @@ def locate_demo_leak(station: Station, leak: Leak, *, seed: int = 0) -> Campaign
     hole = dataclasses.replace(leak, start_s=0.0)
     return run_campaign(station, hole, InformationPlanner(), ctx=search_context(station),
                         rng=seed)
+
+
+DOCKED_DAYS = 84  # Soyuz MS-09: launched 6 June 2018, leak seen 29 August
+DEMO_WALL = "single:0.15cm"
+
+
+def attribute_demo_hole(leak: Leak) -> tuple[Any, Any]:
+    """The cause of the demo hole: physics prior for the module, the MS-09 evidence."""
+    from cabinleak.attribute.cause import attribute, prior_from
+    from cabinleak.attribute.evidence import load_evidence
+    from cabinleak.attribute.risk import Environment, parse_wall, surface_risk
+    from cabinleak.cli.attribute import sphere_area_m2
+
+    volume = load_station("iss").module(leak.module).volume_m3
+    risk = surface_risk([parse_wall(DEMO_WALL)], sphere_area_m2(volume), DOCKED_DAYS * DAY_S,
+                        Environment(), hole_m=HOLE_MM * 1e-3)
+    prior = prior_from(risk.probability_hole or 0.0)
+    return attribute(prior, load_evidence("ms09")), risk
 
 
 def _h(t_s: float | None, a: LeakAnalysis) -> str:
