@@ -12,6 +12,28 @@ from matplotlib.figure import Figure
 from cabinleak.attribute.risk import Risk
 from cabinleak.report.html import Section, write_report
 
+SOURCES = "\n\n".join((
+    "Meteoroid flux: Grün, Zook, Fechtig & Giese (1985), Icarus 62:244, eq. A3; near- "
+    "Earth focusing and Earth shielding as in ECSS-E-ST-10-04C Annex C; mean speed 19 "
+    "km/s and density from NASA TM-4527.",
+    "Orbital debris flux: the NASA-91 engineering model, Kessler et al. (NASA TM-100471 "
+    "and its 1991 update; SSP 30425 rev. B); mean speed 10 km/s (ECSS-E-ST-10-04C).",
+    "Ballistic limits: Cour-Palais / Christiansen single-wall equation and the JSC "
+    "Whipple equation, Christiansen, NASA/TP-2003-210788; Ryan & Christiansen (2011), "
+    "Acta Astronautica 69:245. Hole size in the pressure wall: Hill (2004).",
+    "Penetrations as a Poisson process: P(none) = exp(-N), as in NASA's BUMPER analyses.",
+    "Likelihoods of the observations and base rates of the causes: judgement-based "
+    "defaults with the reasoning given for each in the catalogue (cabinleak attribute "
+    "--catalogue), overridable in the evidence file.",
+))
+
+
+def _evidence_sources(result: Any) -> str:
+    refs = sorted({r for key in result.evidence.observed
+                   for r in result.evidence.catalogue[key].references})
+    return ("References the catalogue cites for the reported observations: "
+            + "; ".join(refs)) if refs else ""
+
 
 def _posterior_figure(result: Any) -> Figure:
     fig = Figure(figsize=(9, 3.2), layout="tight")
@@ -54,6 +76,7 @@ def write_attribution_report(path: str | Path, *, module: str, risk: Risk, resul
         Section("Posterior", figures=(_posterior_figure(result),), text=str(result)),
         Section("Sensitivity: which observation, if wrong, changes the conclusion",
                 table=tuple(sens)),
+        Section("Sources", text=SOURCES + "\n\n" + _evidence_sources(result)),
     ]
     return write_report(path, title=f"cabinleak cause attribution: hole in {module}",
                         summary=summary, sections=sections)
