@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from cabinleak.cli import main
-from cabinleak.cli.locate import POLICIES, _build, _interactive
+from cabinleak.cli.locate import POLICIES, _interactive
 from cabinleak.locate.campaign import search_context
 from cabinleak.locate.model import (
     Constraints,
@@ -23,6 +23,7 @@ from cabinleak.locate.model import (
 from cabinleak.locate.optimal import OptimalPolicy, conclusive_duration_s, play_synthetic
 from cabinleak.locate.planner import InformationPlanner
 from cabinleak.locate.policy import SearchContext
+from cabinleak.locate.session import build_posterior, load_session
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.station import load_station
 
@@ -121,8 +122,7 @@ def test_interactive_campaign_with_typed_readings(tmp_path: Path,
     saved = json.loads(session.read_text())
     assert saved["station"] == "iss" and len(saved["tests"]) >= 1
     # the saved session rebuilds the same posterior
-    from cabinleak.cli.locate import _load_session
-    post = _build(ctx, base, _load_session(session, ctx))
+    post = build_posterior(ctx, base, load_session(session, ctx))
     assert post.best()[0] == "prk" and post.best()[1] >= 0.95
 
 

@@ -1,0 +1,195 @@
+"""A localization session: the tests the crew ran, read from typed readings, a results
+file or telemetry, checked against the station and the crew rules, and kept on disk.
+
+The posterior is never stored: it is rebuilt from the prior and the tests, so a session
+file is small, readable and can be resumed with another planner.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cabinleak.errors import CabinleakError
+from cabinleak.locate.model import Posterior, Reading, TestResult, configure
+from cabinleak.locate.policy import Recommendation, SearchContext
+from cabinleak.physics.units import HOUR_S, MMHG_PA
+
+
+class SessionError(CabinleakError):
+    """A session or results file cannot be used."""
+
+
+@dataclass(frozen=True)
+class DoneTest:
+    """A test as the crew ran it: hatches closed, hold, each group's pressure change."""
+
+    closed: tuple[str, ...]
+    hours: float
+    dp_mmHg: tuple[float, ...]  # per group, in the configuration's group order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"closed": list(self.closed), "hours": self.hours,
+                "dp_mmHg": list(self.dp_mmHg)}
+
+
+def build_posterior(ctx: SearchContext, base: Posterior, tests: Sequence[DoneTest]) -> Posterior:
+    post = base
+    for t in tests:
+        cfg = configure(ctx.station, ctx.cells, t.closed)
+        post = post.update(TestResult(cfg, t.hours * HOUR_S, tuple(
+            Reading(g, dp * MMHG_PA) for g, dp in enumerate(t.dp_mmHg))), ctx.sensing)
+    return post
+
+
+def check_test(ctx: SearchContext, closed: Sequence[str], hours: float,
+                readings: dict[int, float], where: str) -> DoneTest:
+    """A typed or filed test, checked: names, the crew rule, every group read once."""
+    for h in closed:
+        try:
+            ctx.station.hatch(h)
+        except CabinleakError as exc:
+            raise SessionError(f"{where}: {exc}") from None
+    if not hours > 0:
+        raise SessionError(f"{where}: the hold must be > 0 h, got {hours:g}")
+    cfg = configure(ctx.station, ctx.cells, closed)
+    reason = ctx.constraints.allows(cfg, ctx.cells)
+    if reason:
+        raise SessionError(f"{where}: refused: {reason}")
+    n = len(cfg.groups)
+    extra = sorted(set(readings) - set(range(1, n + 1)))
+    if extra:
+        raise SessionError(f"{where}: closing {', '.join(closed) or 'nothing'} forms groups "
+                           f"1-{n}, not {', '.join(map(str, extra))}")
+    missing = [g for g in range(1, n + 1) if g not in readings]
+    if missing:
+        labels = "; ".join(f"{g}: {cfg.label(ctx.cells, g - 1)}" for g in missing)
+        raise SessionError(f"{where}: no reading for group(s) {labels}")
+    return DoneTest(tuple(sorted(closed)), hours, tuple(readings[g] for g in range(1, n + 1)))
+
+
+def test_from_telemetry(path: str, ctx: SearchContext) -> DoneTest:
+    """A test read from a telemetry table with the leak estimator of ``cabinleak analyze``.
+
+    The table's hatch columns say which hatches were closed (the state at its end); each
+    group's leak rate over the record since the last hatch change, from the flow-law fit,
+    gives its pressure change over that span, Δp = −q·R·T·D/V.
+    """
+    from cabinleak.estimate.analysis import analyze
+    from cabinleak.telemetry import read_auto
+
+    tel = read_auto(path)
+    hatches = tel.of("hatch")
+    if not hatches:
+        raise SessionError(f"{path}: no hatch columns (e.g. zvezda-prk_hatch, 1 open, 0 "
+                           "closed): the test's configuration is not in the table")
+    analysis = analyze(tel, station=ctx.station)
+    closed = sorted({v for v in (_closed_hatch(c, ctx) for c in hatches) if v})
+    cfg = configure(ctx.station, ctx.cells, closed)
+    by_modules = {frozenset(v.series.modules): v for v in analysis.volumes}
+    readings: dict[int, float] = {}
+    hours = 0.0
+    for g, members in enumerate(cfg.groups):
+        mods = frozenset(m for c in members for m in ctx.cells[c].modules)
+        vol = by_modules.get(mods)
+        if vol is None:
+            raise SessionError(f"{path}: group {g + 1} ({cfg.label(ctx.cells, g)}) has no "
+                               "pressure column in the table")
+        span = float(vol.series.time_s[-1] - vol.series.time_s[0])
+        hours = max(hours, span / HOUR_S)
+        readings[g + 1] = -vol.pressure_rate_Pa_per_s.value * span / MMHG_PA
+    return check_test(ctx, closed, hours, readings, path)
+
+
+def _closed_hatch(c: Any, ctx: SearchContext) -> str | None:
+    import numpy as np
+
+    ok = np.isfinite(c.values)
+    if not ok.any():
+        return None
+    for h in ctx.station.hatches:
+        if h.id.lower() == c.source.strip().lower().replace("_", "-"):
+            return h.id if c.values[ok][-1] < 0.5 else None
+    raise SessionError(f"column {c.name!r}: {c.source!r} is not a hatch of station "
+                       f"{ctx.station.name!r}")
+
+
+def _reading(text: object, where: str) -> float:
+    """A group's pressure change [mmHg] from [start, end] or from one number."""
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    if (isinstance(text, list) and len(text) == 2
+            and all(isinstance(x, int | float) for x in text)):
+        return float(text[1]) - float(text[0])
+    raise SessionError(f"{where}: expected [start, end] in mmHg or one change, got {text!r}")
+
+
+def load_results(path: str, ctx: SearchContext) -> list[DoneTest]:
+    """Tests from a TOML results file (see EXAMPLES)."""
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SessionError(f"{path}: not valid TOML ({exc})") from None
+    tests = []
+    for i, t in enumerate(data.get("test", []), 1):
+        where = f"{path}: test {i}"
+        unknown = set(t) - {"closed", "hours", "readings_mmHg"}
+        if unknown:
+            raise SessionError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
+                               "(expected closed, hours, readings_mmHg)")
+        try:
+            readings = {int(k): _reading(v, f"{where}, group {k}")
+                        for k, v in dict(t["readings_mmHg"]).items()}
+            tests.append(check_test(ctx, list(t["closed"]), float(t["hours"]), readings,
+                                     where))
+        except KeyError as exc:
+            raise SessionError(f"{where}: missing {exc.args[0]!r}") from None
+        except ValueError as exc:
+            if isinstance(exc, CabinleakError):
+                raise
+            raise SessionError(f"{where}: {exc}") from None
+    if not data.get("test"):
+        raise SessionError(f"{path}: no [[test]] tables")
+    return tests
+
+
+def parse_typed(line: str, ctx: SearchContext, rec: Recommendation) -> DoneTest:
+    """Readings typed as '1: 748.2 748.0; 2: 748.2 745.1' (start end per group, mmHg)."""
+    readings: dict[int, float] = {}
+    for part in filter(None, (p.strip() for p in line.split(";"))):
+        label, sep, values = part.partition(":")
+        try:
+            group = int(label)
+            nums = [float(x) for x in values.split()]
+        except ValueError:
+            raise SessionError(f"cannot read {part!r}: expected GROUP: START END in mmHg, "
+                               "e.g. 2: 748.2 745.1") from None
+        if not sep or len(nums) not in (1, 2):
+            raise SessionError(f"cannot read {part!r}: expected GROUP: START END in mmHg")
+        readings[group] = nums[0] if len(nums) == 1 else nums[1] - nums[0]
+    return check_test(ctx, sorted(rec.config.closed), rec.duration_s / HOUR_S, readings,
+                       "readings")
+
+
+def save_session(path: Path, ctx: SearchContext, tests: Sequence[DoneTest]) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"station": ctx.station.name,
+                               "tests": [t.to_dict() for t in tests]}, indent=2))
+    tmp.replace(path)  # never a half-written session
+
+
+def load_session(path: Path, ctx: SearchContext) -> list[DoneTest]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("station") != ctx.station.name:
+            raise SessionError(f"{path}: a session of station {data.get('station')!r}, not "
+                               f"{ctx.station.name!r} (use another --session)")
+        return [check_test(ctx, t["closed"], float(t["hours"]),
+                            {g + 1: float(v) for g, v in enumerate(t["dp_mmHg"])},
+                            f"{path}: test {i}") for i, t in enumerate(data["tests"], 1)]
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise SessionError(f"{path}: not a cabinleak locate session ({exc})") from None
