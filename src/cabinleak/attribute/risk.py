@@ -67,6 +67,11 @@ def parse_wall(text: str) -> Wall:
                               "whipple:0.1cm:0.3cm:10cm)")
 
 
+def sphere_area_m2(volume_m3: float) -> float:
+    """Surface of a sphere of the volume [m²]: a stand-in where a module's area is not given."""
+    return float((36.0 * math.pi * volume_m3**2) ** (1.0 / 3.0))
+
+
 def critical_diameter_m(wall: Wall, speed_m_s: ArrayLike, *, angle_deg: float = 0.0,
                         density_kg_m3: float | None = None) -> F:
     """The wall's critical (perforating) particle diameter at a speed [m]."""

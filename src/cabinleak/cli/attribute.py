@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from typing import Any
 
-from cabinleak.attribute.risk import Environment, Risk, Wall, parse_wall, surface_risk
+from cabinleak.attribute.risk import (
+    Environment,
+    Risk,
+    Wall,
+    parse_wall,
+    sphere_area_m2,
+    surface_risk,
+)
 from cabinleak.errors import CabinleakError
 from cabinleak.physics.units import parse_quantity
 from cabinleak.station import load_station
@@ -92,11 +98,6 @@ def cmd_mmod(args: argparse.Namespace) -> int:
     risk = _risk(args, parse_wall(args.wall), _positive(args.area, "area", "--area", "m2"))
     print(json.dumps(risk.to_dict(), indent=2) if args.json else risk)
     return 0
-
-
-def sphere_area_m2(volume_m3: float) -> float:
-    """Surface of a sphere of the volume: a stand-in where a module's area is not given."""
-    return float((36.0 * math.pi * volume_m3**2) ** (1.0 / 3.0))
 
 
 def cmd_attribute(args: argparse.Namespace) -> int:

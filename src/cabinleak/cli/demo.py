@@ -160,8 +160,7 @@ def attribute_demo_hole(leak: Leak) -> tuple[Any, Any]:
     """The cause of the demo hole: physics prior for the module, the MS-09 evidence."""
     from cabinleak.attribute.cause import attribute, prior_from
     from cabinleak.attribute.evidence import load_evidence
-    from cabinleak.attribute.risk import Environment, parse_wall, surface_risk
-    from cabinleak.cli.attribute import sphere_area_m2
+    from cabinleak.attribute.risk import Environment, parse_wall, sphere_area_m2, surface_risk
 
     volume = load_station("iss").module(leak.module).volume_m3
     risk = surface_risk([parse_wall(DEMO_WALL)], sphere_area_m2(volume), DOCKED_DAYS * DAY_S,
