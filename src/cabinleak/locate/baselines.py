@@ -119,6 +119,11 @@ def _hold_s(config: Configuration, posterior: Posterior, ctx: SearchContext,
                               hours=max_hold_h), max_hold_h * HOUR_S, ctx.hold_limit_s)
 
 
+def _check_hold(max_hold_h: float) -> None:
+    if not max_hold_h > 0:
+        raise ValueError(f"max_hold_h must be > 0 h, got {max_hold_h}")
+
+
 @dataclass(frozen=True)
 class ModuleByModule:
     """Isolate one volume at a time, most probable untested volume first.
@@ -137,8 +142,7 @@ class ModuleByModule:
     name: str = "module-by-module"
 
     def __post_init__(self) -> None:
-        if not self.max_hold_h > 0:
-            raise ValueError(f"max_hold_h must be > 0 h, got {self.max_hold_h}")
+        _check_hold(self.max_hold_h)
 
     def next_test(self, posterior: Posterior, ctx: SearchContext) -> Recommendation | None:
         if done(posterior, ctx.target):
@@ -207,8 +211,7 @@ class BinarySplit:
     name: str = "binary"
 
     def __post_init__(self) -> None:
-        if not self.max_hold_h > 0:
-            raise ValueError(f"max_hold_h must be > 0 h, got {self.max_hold_h}")
+        _check_hold(self.max_hold_h)
 
     def next_test(self, posterior: Posterior, ctx: SearchContext) -> Recommendation | None:
         if done(posterior, ctx.target):
