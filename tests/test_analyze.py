@@ -71,7 +71,9 @@ def test_demo_recovers_the_simulated_hole(demo: tuple[dict, Path]) -> None:
     assert abs((onset_utc - datetime.fromisoformat("2018-08-29T23:00:00+00:00"))
                .total_seconds()) < 360
     alarm_h = a["detection"]["alarm_time_s"] / 3600.0
-    assert truth["onset_h"] <= alarm_h < truth["onset_h"] + 1.0  # no false alarm before it
+    # no false alarm before it; an operating station's pressure wander (0.1 mmHg/h over
+    # 6 h, assumed with crew aboard) makes a 30 kg/day leak take over an hour to prove
+    assert truth["onset_h"] <= alarm_h < truth["onset_h"] + 2.5
     assert a["data_issues"] == []
     # the repress and the thermal cycle do not show as leak-rate changes
     assert a["temperature_compensated"] is True
@@ -186,7 +188,9 @@ def test_coverage_on_the_simulators_sensor_model(tmp_path: Path) -> None:
         cols = synthetic_telemetry(result, station, rng=seed, rate_Hz=1 / 30,
                                    thermal_amplitude_K=0.5)
         path = write_table(cols, tmp_path / f"tm{seed}.parquet")
-        a = analyze(read_telemetry(path), station=station, settings=Settings(seed=seed))
+        # the sensor model's world has no operational wander: none is assumed
+        a = analyze(read_telemetry(path), station=station,
+                    settings=Settings(seed=seed, wander_Pa_per_s=0.0))
         rate = a.primary.leak_rate_kg_per_s.scaled(86400)
         hits += rate.low <= truth <= rate.high
         errors.append((rate.value - truth) / (0.5 * (rate.high - rate.low) / 1.96))
@@ -301,7 +305,7 @@ def test_a_week_of_hand_read_gauge_values(tmp_path: Path,
 def test_a_new_leak_on_top_of_an_old_one_is_sized_from_its_own_onset(tmp_path: Path) -> None:
     """A small leak from the start and a larger one from 12 h: the onset is the second
     one's, and the outflow now (both together) is held by the interval."""
-    from cabinleak.estimate.analysis import analyze
+    from cabinleak.estimate.analysis import Settings, analyze
     from cabinleak.simulate import simulate
     from cabinleak.station import Leak, load_station
     from cabinleak.telemetry import read_telemetry, write_table
@@ -313,7 +317,8 @@ def test_a_new_leak_on_top_of_an_old_one_is_sized_from_its_own_onset(tmp_path: P
     t_eval = np.union1d(np.linspace(0, 30 * 3600, 901), [12 * 3600.0, 12 * 3600.0 + 1])
     run = simulate(station, 30 * 3600, leaks=[old, new], t_eval=t_eval)
     cols = synthetic_telemetry(run, station, rng=11, rate_Hz=1 / 10, thermal_amplitude_K=0.5)
-    a = analyze(read_telemetry(write_table(cols, tmp_path / "two.parquet")), station=station)
+    a = analyze(read_telemetry(write_table(cols, tmp_path / "two.parquet")), station=station,
+                settings=Settings(wander_Pa_per_s=0.0))  # the simulator's world: no wander
     v = a.primary
     assert v.onset_s is not None and abs(v.onset_s / 3600 - 12.0) < 0.25
     truth = float(run.vented_kg_per_s[-1])

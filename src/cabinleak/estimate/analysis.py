@@ -22,6 +22,7 @@ import numpy as np
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
 from cabinleak.estimate.flowlaw import (
+    Z95,
     LawFit,
     best_onset,
     compare_laws,
@@ -32,6 +33,8 @@ from cabinleak.estimate.flowlaw import (
 from cabinleak.estimate.forecast import Interval, forecast
 from cabinleak.estimate.kalman import track_rate
 from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series
+from cabinleak.estimate.events import find_inflows, remove_inflows
+from cabinleak.estimate.noise import RateNoise, rate_noise
 from cabinleak.estimate.results import (
     DEFAULT_FLOOR_PA,
     MAX_POINTS,
@@ -44,7 +47,7 @@ from cabinleak.estimate.results import (
 )
 from cabinleak.physics import gas
 from cabinleak.physics.flow import equivalent_diameter
-from cabinleak.physics.units import DAY_S, HOUR_S
+from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.station import Station
 from cabinleak.station.model import CO2_OUTPUT_KG_PER_DAY, O2_USE_KG_PER_DAY
 from cabinleak.telemetry import Channel, Telemetry, TelemetryError
@@ -69,6 +72,26 @@ def module_of(channel: Channel, station: Station) -> str:
     raise TelemetryError(f"column {channel.name!r}: {channel.source!r} is not a module or "
                          f"sensor of station {station.name!r} "
                          f"(modules: {', '.join(station.module_ids)})")
+
+
+# The ISS's pressure-rate wander in normal operations, 1σ over windows of up to 6 h:
+# the Astro Pi record of 2022-01-31 (no leak) fell 0.13 mmHg/h for 10 h and then held;
+# the Quest pressure of 2025-08-06 (no leak) moved ±0.3 mmHg over 17 h (docs/calibration.md).
+OPERATIONS_WANDER_PA_PER_S = 0.1 * MMHG_PA / HOUR_S
+
+
+def default_wander_Pa_per_s(station: Station | None, modules: Sequence[str]) -> float:
+    """The operational wander assumed for a volume when none is given [Pa/s].
+
+    A volume with crew aboard is a station in operation: its crew, thermal loads, gas
+    generation and represses move the pressure in ways its record may be too short to
+    show (:data:`OPERATIONS_WANDER_PA_PER_S`). An uncrewed volume (a closed module, a
+    vehicle on the ground) is assumed quiet.
+    """
+    if station is None:
+        return 0.0
+    crew = sum(c.count for c in station.crew if c.module in modules)
+    return OPERATIONS_WANDER_PA_PER_S if crew > 0 else 0.0
 
 
 def _bin_width(tel: Telemetry, settings: Settings) -> float:
@@ -244,8 +267,26 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     onset = None
     onsets: list[float] = []
     background, fit_ms = st.background_kg_per_s, ms
+    wander = None
     if not tel.is_gauge and len(ms) >= 8:
-        detection, onsets, background, segment_s = _changes(ms, st)
+        prior = (default_wander_Pa_per_s(station, g.modules) if st.wander_Pa_per_s is None
+                 else st.wander_Pa_per_s)
+        kg_per_pa = g.volume_m3 / (ms.gas_constant * float(np.mean(ms.temperature_K)))
+        wander = _wander(ms, prior * kg_per_pa, st.wander_time_s)
+        inflows = find_inflows(ms, wander)
+        if inflows:
+            ms = remove_inflows(ms, inflows)
+            notes += [f.describe(float(raw.time_s[0])) for f in inflows]
+            wander = _wander(ms, prior * kg_per_pa, st.wander_time_s)
+        if wander.wander_seen:
+            notes.append(wander.describe())
+        if prior > 0:
+            notes.append(f"normal operations are taken to move the pressure rate by "
+                         f"{prior / MMHG_PA * HOUR_S:.2g} mmHg/h (1σ, "
+                         f"{prior * kg_per_pa * DAY_S:.2g} kg/day) over "
+                         f"{st.wander_time_s / HOUR_S:g} h where the record cannot show it "
+                         "(--wander to change)")
+        detection, onsets, background, segment_s = _changes(ms, st, wander)
         if onsets:
             onset = onsets[-1]
             fit_ms = _since(ms, segment_s) if segment_s > ms.time_s[0] else ms
@@ -256,7 +297,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                          "kg/day before it")
         # the combined pressure of every row (before binning) for the fast alarm
         dp = dpdt_alarm(raw.time_s, raw.pressure_Pa)
-    laws = compare_laws(fit_ms, onset_s=onset, background_kg_per_s=background)
+    laws = compare_laws(fit_ms, onset_s=onset, background_kg_per_s=background, wander=wander)
     fit = laws.best
     track = track_rate(ms, resets=() if onset is None else (onset,))
     # the state now: mean temperature over the last 90 minutes (one thermal cycle)
@@ -268,7 +309,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     r = ms.gas_constant  # of the gas at the last sample
     p_now = m_now * r * temp_now / g.volume_m3
     phi = float(flux_term(fit.law, np.array([p_now]), np.array([temp_now]), r)[0])
-    lo_th, hi_th = fit.theta - 1.959964 * fit.theta_sd, fit.theta + 1.959964 * fit.theta_sd
+    lo_th, hi_th = fit.theta - Z95 * fit.theta_sd, fit.theta + Z95 * fit.theta_sd
     bg = background  # the record's total outflow: what leaked before plus this leak
     q = Interval(bg + fit.theta * phi, bg + lo_th * phi, bg + hi_th * phi)
     dpdt = q.scaled(r * temp_now / g.volume_m3)  # does not depend on the volume
@@ -277,12 +318,16 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     gamma = float(gas.gamma_mixture(y_now, temp_now))
     cda = Interval(*(float(fit.cd_area_m2(p_now, temp_now, th, gamma)) for th in
                      (fit.theta, lo_th, hi_th)))  # of this leak, the background apart
+    fc_fit = fit
     if not ms.temperature_compensated:
         # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak
         span = max(t_end - fit.onset_s, 1.0)
         rel = (m_now / temp_now * st.unseen_temperature_change_K / span) / max(abs(q.value),
                                                                                1e-300)
         q, dpdt, cda = (_with_relative_error(i, rel) for i in (q, dpdt, cda))
+        # ... and so does the pressure rate the forecasts carry on (the volume's error
+        # does not: it scales the mass and its rate alike and leaves dp/dt alone)
+        fc_fit = _with_theta_error(fit, rel * abs(fit.theta))
     # mass rates and Cd·A scale with the volume; its error widens them in quadrature
     q = _with_relative_error(q, st.volume_rel_sd)
     cda = _with_relative_error(cda, st.volume_rel_sd)
@@ -290,15 +335,23 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         notes.append("the volume is taken as exact: an error of x % in it moves the kg/day "
                      "and Cd·A by the same x % (see --volume-uncertainty)")
     cd = st.discharge_coefficient
-    hole = Interval(*(float(equivalent_diameter(max(a, 0.0), cd)) for a in
+    # an area is never negative: a flat or rising record is "no leak", bounded above
+    cda = Interval(*(max(a, 0.0) for a in (cda.value, cda.low, cda.high)))
+    hole = Interval(*(float(equivalent_diameter(a, cd)) for a in
                       (cda.value, cda.low, cda.high)))
     detected = (detection.alarm if detection is not None
                 else q.low > st.background_kg_per_s)
-    fc = forecast(fit, time_now_s=t_end, added_now_kg=added_now, temperature_K=temp_now,
+    if not detected:
+        notes.append(_settle_note(q, fit, wander))
+    fc = forecast(fc_fit, time_now_s=t_end, added_now_kg=added_now, temperature_K=temp_now,
                   mole_fractions=ms.mole_fractions_end if ms.mole_fractions_end is not None
                   else gas.mass_to_mole_fractions(y),
                   species_source_kg_per_s=species_source, floor_Pa=st.floor_Pa,
                   ppO2_floor_Pa=st.ppO2_floor_Pa, inventory_kg=st.inventory_kg, rng=st.seed)
+    # gas to hold pressure is never negative: a rising record needs none for the leak
+    fc = replace(fc, gas_per_day_kg={k: Interval(*(max(x, 0.0) for x in
+                                                   (i.value, i.low, i.high)))
+                                     for k, i in fc.gas_per_day_kg.items()})
     fit_t, fit_p = _fit_band(ms, fit, st.seed)
     return VolumeAnalysis(series=ms, detection=detection, dpdt=dp, laws=laws, track=track,
                           leak_rate_kg_per_s=q, pressure_rate_Pa_per_s=dpdt,
@@ -308,12 +361,59 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                           notes=tuple(notes))
 
 
+def _wander(ms: MassSeries, prior_kg_per_s: float, prior_time_s: float) -> RateNoise:
+    """The record's measured outflow wander, with the assumed operational one as a floor."""
+    rn = rate_noise(ms.time_s, ms.mass_kg, ms.mass_sd_kg)
+    return rn.with_prior(prior_kg_per_s, prior_time_s) if prior_kg_per_s > 0 else rn
+
+
+def _with_theta_error(fit: LawFit, sd: float) -> LawFit:
+    """The fit with an independent error of ``sd`` added to θ's variance."""
+    if sd <= 0 or not math.isfinite(sd):
+        return fit
+    cov = fit.cov.copy()
+    cov[1, 1] += sd**2
+    return replace(fit, cov=cov, theta_sd=math.sqrt(cov[1, 1]))
+
+
+def _settle_note(q: Interval, fit: LawFit, wander: RateNoise | None) -> str:
+    """What the record rules out when it shows no leak, and what would settle more.
+
+    The bound is the rate interval's upper end. Its half-width falls with a longer record
+    as white noise does (span^-3/2) and as the wander does (span^-1/2, :mod:`.noise`);
+    the record length that halves it is found from both parts.
+    """
+    bound = max(q.high, 0.0)
+    span = max(fit.end_s - fit.onset_s, 1.0)
+    total = max(q.high - q.value, 0.0) / Z95
+    slow = wander.span_sd_kg_per_s(span) if wander is not None else 0.0
+    white = math.sqrt(max(total**2 - slow**2, 0.0))
+
+    def sd_at(t: float) -> float:
+        w = white * (span / t) ** 1.5
+        v = wander.span_sd_kg_per_s(t) if wander is not None else 0.0
+        return math.hypot(w, v)
+
+    text = (f"the record rules out a leak above {bound * DAY_S:.3g} kg/day "
+            f"(95 % upper bound over {span / HOUR_S:.3g} h)")
+    if total <= 0:
+        return text
+    lo, hi = span, span * 1e4
+    if sd_at(hi) > total / 2:
+        return text + "; a longer record alone would not narrow it much"
+    for _ in range(60):
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if sd_at(mid) > total / 2 else (lo, mid)
+    return (text + f"; about {(hi - span) / HOUR_S:.3g} h more of record (or a hatch "
+            "closure that isolates a smaller volume) would halve that bound")
+
+
 def _with_relative_error(i: Interval, rel_sd: float) -> Interval:
     """Widen an interval by an independent error of ``rel_sd`` (1σ, relative to the value)."""
     if rel_sd <= 0 or i.value == 0:
         return i
     half = max(i.high - i.value, i.value - i.low)
-    total = math.hypot(half, 1.959963984540054 * rel_sd * abs(i.value))
+    total = math.hypot(half, Z95 * rel_sd * abs(i.value))
     return Interval(i.value, i.value - total, i.value + total)
 
 
@@ -335,7 +435,8 @@ def _wls_rate(ms: MassSeries) -> float:
     return float(-np.polyfit(ms.time_s - ms.time_s[0], ms.mass_kg, 1, w=w)[0])
 
 
-def _changes(ms: MassSeries, st: Settings) -> tuple[Detection, list[float], float, float]:
+def _changes(ms: MassSeries, st: Settings, wander: RateNoise | None = None
+             ) -> tuple[Detection, list[float], float, float]:
     """Every rise of the outflow, the test re-armed after each alarm (offline).
 
     After an alarm the regime's own outflow (from its onset to the end of the record)
@@ -347,7 +448,7 @@ def _changes(ms: MassSeries, st: Settings) -> tuple[Detection, list[float], floa
     t0 = float(ms.time_s[0])
     first = detect_leak(ms.time_s, ms.mass_kg, ms.mass_sd_kg,
                         background_kg_per_s=st.background_kg_per_s,
-                        false_alarms_per_year=st.false_alarms_per_year)
+                        false_alarms_per_year=st.false_alarms_per_year, wander=wander)
     if not first.alarm or first.onset_time_s is None:
         return first, [], st.background_kg_per_s, t0
     onsets = [_refine_onset(ms, first, st.background_kg_per_s)]
@@ -369,7 +470,7 @@ def _changes(ms: MassSeries, st: Settings) -> tuple[Detection, list[float], floa
         span = regime.time_s[sel] - regime.time_s[0]
         det = detect_leak(later.time_s, later.mass_kg + law.theta * x + background * span,
                           later.mass_sd_kg, background_kg_per_s=0.0,
-                          false_alarms_per_year=st.false_alarms_per_year)
+                          false_alarms_per_year=st.false_alarms_per_year, wander=wander)
         if not det.alarm or det.onset_time_s is None:
             break
         before = _since(ms, onsets[-1])

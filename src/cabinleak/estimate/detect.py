@@ -70,6 +70,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
 from cabinleak.estimate.mass import EstimateError
+from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics.units import DAY_S, format_duration, format_mass_rate
 
 F = NDArray[np.float64]
@@ -223,7 +224,8 @@ class LeakTestDesign:
 def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_year: float = 1.0,
                      min_rate_kg_per_s: float | None = None,
                      max_rate_kg_per_s: float | None = None,
-                     block_s: float | None = None) -> LeakTestDesign:
+                     block_s: float | None = None,
+                     wander: RateNoise | None = None) -> LeakTestDesign:
     """Block lengths, design rates and thresholds of the leak test for a noise level.
 
     Parameters
@@ -238,6 +240,8 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
         finds in about 64 blocks. A given ``max_rate`` moves the shortest block so the rate
         is plain in one of it; a given ``min_rate`` extends or trims the longest block.
     block_s : one block length [s] instead of several.
+    wander : the record's outflow scatter beyond white noise (:func:`.noise.rate_noise`);
+        each block's 1σ becomes its effective 1σ, eq. (1) of :mod:`.noise`.
     """
     positive(false_alarms_per_year, "false_alarms_per_year", "1/yr")
     positive(mass_sd_kg, "mass_sd_kg", "kg")
@@ -253,7 +257,8 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
     span = SCALE_STEP**1.5  # factor in rate covered by one block length
 
     def sd_of(b: float) -> float:
-        return slope_sd(mass_sd_kg, sample_s, b)
+        white = slope_sd(mass_sd_kg, sample_s, b)
+        return white if wander is None else white * wander.inflation(b, white)
 
     # the thresholds set the ranges and the ranges the thresholds: iterate (2-3 passes)
     h = math.log(YEAR_S / (false_alarms_per_year * SHORTEST_BLOCK_S)) + 2.0
@@ -519,7 +524,7 @@ def _cusum(llr: F) -> F:
 def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
                 background_kg_per_s: float = 0.0, false_alarms_per_year: float = 1.0,
                 min_rate_kg_per_s: float | None = None, max_rate_kg_per_s: float | None = None,
-                block_s: float | None = None) -> Detection:
+                block_s: float | None = None, wander: RateNoise | None = None) -> Detection:
     """Sequential test for a rise of the outflow of an isolated volume above background.
 
     Parameters
@@ -529,7 +534,10 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     mass_sd_kg : per-sample 1σ white noise of the mass [kg] (``MassSeries.mass_sd_kg``).
     background_kg_per_s : known steady outflow (the station's normal leakage) [kg/s].
     false_alarms_per_year : false alarms per year on noise alone [1/yr].
-    min_rate_kg_per_s, max_rate_kg_per_s, block_s : see :func:`design_leak_test`.
+    min_rate_kg_per_s, max_rate_kg_per_s, block_s, wander : see :func:`design_leak_test`.
+        With ``wander`` each block's slope variance is scaled by the record's measured
+        excess at that block length, so slow correlated wander (thermal cycles, gas
+        added and used) is not read as a leak.
 
     Returns
     -------
@@ -568,7 +576,8 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     noise = float(np.sqrt(np.median(sd**2)))
     design = design_leak_test(noise, dt, false_alarms_per_year=false_alarms_per_year,
                               min_rate_kg_per_s=min_rate_kg_per_s,
-                              max_rate_kg_per_s=max_rate_kg_per_s, block_s=block_s)
+                              max_rate_kg_per_s=max_rate_kg_per_s, block_s=block_s,
+                              wander=wander)
     t0 = float(t[0])
     finest, dropped = _finest_blocks(t, m - m[0], 1.0 / sd**2, t0, design.blocks_s[0])
 
@@ -582,11 +591,13 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
         blk = finest if s == 0 else finest.coarsen(round(width / design.blocks_s[0]),
                                                   design.blocks_s[0], t0)
         slope, var, rss = blk.fit()
-        ok = (blk.n >= 3) & np.isfinite(var) & (var > 0) & (var <= 4.0 * sd_nom**2)
+        white = slope_sd(noise, dt, width)
+        gain = (sd_nom / white) ** 2  # the wander's excess at this block length (1 if none)
+        ok = (blk.n >= 3) & np.isfinite(var) & (var > 0) & (var * gain <= 4.0 * sd_nom**2)
         if not ok.any():
             continue
         q = -slope[ok] - background_kg_per_s  # outflow above background [kg/s]
-        v = var[ok]
+        v = var[ok] * gain
         chi2.append(rss[ok] / np.maximum(blk.n[ok] - 2, 1))
         d = np.asarray(rates)
         cus = _cusum(d[None, :] / v[:, None] * (q[:, None] - d[None, :] / 2.0))

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.estimate.mass import EstimateError, MassSeries
+from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 
@@ -165,7 +166,7 @@ def _solve(t: F, z: F, sd: F, x: F) -> tuple[F, F, float, int, float]:
 
 
 def fit_law(ms: MassSeries, law: FlowLaw, *, onset_s: float | None = None,
-            background_kg_per_s: float = 0.0) -> LawFit:
+            background_kg_per_s: float = 0.0, wander: RateNoise | None = None) -> LawFit:
     """Weighted least-squares fit of one flow law to a record, the leak starting at ``onset_s``.
 
     Before the onset the mass falls at the known background rate only, so the record
@@ -176,6 +177,10 @@ def fit_law(ms: MassSeries, law: FlowLaw, *, onset_s: float | None = None,
     or positive lag-one correlation, the covariance is inflated by both factors so
     the interval stays honest (Box, Jenkins & Reinsel 2008, AR(1) variance factor
     (1+ρ)/(1−ρ)). Fits with fewer than five degrees of freedom keep the stated errors.
+    With ``wander`` (the record's measured outflow scatter, :mod:`.noise`) θ's 1σ is at
+    least the wander's 1σ of a mean outflow over the fitted leak's span, divided by the
+    mean flux term φ there: slow correlated wander that the AR(1) factor misses (a
+    thermal cycle longer than the bins) still widens the interval.
     """
     t_all = ms.time_s
     onset = float(t_all[0]) if onset_s is None else float(onset_s)
@@ -187,6 +192,14 @@ def fit_law(ms: MassSeries, law: FlowLaw, *, onset_s: float | None = None,
     z = ms.mass_kg + background_kg_per_s * (t - t[0])
     x = law_integral(ms, law, onset, sel)
     beta, cov, chi2, dof, scale = _solve(t, z, sd, x)
+    if wander is not None:
+        after = t > onset
+        span = float(t[-1] - max(onset, float(t[0])))
+        phi_mean = x[-1] / span if span > 0 else 0.0
+        floor = wander.span_sd_kg_per_s(span)
+        if floor > 0 and phi_mean > 0 and after.any():
+            cov = cov.copy()
+            cov[1, 1] = max(cov[1, 1], (floor / phi_mean) ** 2)
     return LawFit(law=law, start_s=float(t[0]), theta=float(beta[1]),
                   theta_sd=float(math.sqrt(cov[1, 1])), m0_kg=float(beta[0]),
                   cov=np.asarray(cov, dtype=float),
@@ -225,10 +238,13 @@ def best_onset(ms: MassSeries, candidates: F, *, law: FlowLaw = "orifice",
 
 
 def compare_laws(ms: MassSeries, *, onset_s: float | None = None,
-                 background_kg_per_s: float = 0.0) -> LawComparison:
+                 background_kg_per_s: float = 0.0,
+                 wander: RateNoise | None = None) -> LawComparison:
     """Fit the orifice and the crack law to the same record and weigh them."""
-    o = fit_law(ms, "orifice", onset_s=onset_s, background_kg_per_s=background_kg_per_s)
-    c = fit_law(ms, "crack", onset_s=onset_s, background_kg_per_s=background_kg_per_s)
+    o = fit_law(ms, "orifice", onset_s=onset_s, background_kg_per_s=background_kg_per_s,
+                wander=wander)
+    c = fit_law(ms, "crack", onset_s=onset_s, background_kg_per_s=background_kg_per_s,
+                wander=wander)
     p = ms.pressure_Pa[ms.time_s >= o.onset_s]
     span = float((p[0] - p[-1]) / p[0]) if p.size else 0.0
     # misfit or correlated errors shrink the evidence as they widen the intervals

@@ -107,7 +107,13 @@ def noise_sd(values: F, resolution: float = 0.0) -> float:
     if sampled:  # runs were joined end to end: drop the differences across a join
         d2 = d2[(np.arange(d2.size) % _RUN) < _RUN - 2]
     mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
-    return float(max(mad / np.sqrt(6.0), floor))
+    if mad == 0.0:
+        # held values (a quantised or sent-on-change record): most second differences are
+        # exactly 0 and the median says nothing; their mean square still counts the changes
+        mad = float(np.sqrt(np.mean(d2**2)))
+    # never zero: a record that does not move at all is still read to its last digit
+    tiny = 1e-9 * float(np.median(np.abs(x)))
+    return float(max(mad / np.sqrt(6.0), floor, tiny))
 
 
 def combine(channels: Sequence[Channel], default_sd: float | None = None,
@@ -191,6 +197,17 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     if tel.is_gauge:
         chans = [c if c.resolution > 0 else replace(c, resolution=GAUGE_RESOLUTION_PA)
                  for c in chans]
+    if not tel.is_gauge:
+        for c in chans:
+            v = c.values[np.isfinite(c.values)]
+            if v.size == 0:
+                raise EstimateError(f"{tel.path}: pressure column {c.name!r} has no usable "
+                                    "reading (all empty, dropouts or impossible values)")
+        if all(np.ptp(c.values[np.isfinite(c.values)]) == 0 for c in chans):
+            names = ", ".join(repr(c.name) for c in chans)
+            raise EstimateError(f"{tel.path}: the pressure of {label} ({names}) never changes "
+                                f"over {len(tel.time_s)} rows: a stuck or constant channel "
+                                "cannot show a leak; expected a live pressure record")
     p, p_sd_row, p_sd = combine(chans, pressure_sd_Pa)
     res_p = max(c.resolution for c in chans)
     if temperature:

@@ -48,6 +48,12 @@ class Settings:
     # Without a temperature record the cabin may have warmed or cooled unseen: a 1σ
     # change of this much over the record is added to the rate's error.
     unseen_temperature_change_K: float = 1.0
+    # The pressure-rate wander of normal operations (thermal swings, gas added and used,
+    # represses not logged) assumed where a record is too short to show it: 1σ of the
+    # mean dp/dt over windows up to ``wander_time_s`` [Pa/s]. None: the default for the
+    # record (see :func:`cabinleak.estimate.analysis.default_wander_Pa_per_s`); 0: none.
+    wander_Pa_per_s: float | None = None
+    wander_time_s: float = 6 * 3600.0
     seed: int = 0
 
 
@@ -155,6 +161,9 @@ def _volume_dict(a: LeakAnalysis, v: VolumeAnalysis) -> dict[str, Any]:
     d: dict[str, Any] = {
         "volume": v.label, "modules": list(v.series.modules), "volume_m3": v.series.volume_m3,
         "leak_detected": v.leak_detected,
+        # with no leak shown, the largest leak the record leaves possible (95 %)
+        "leak_rate_upper_bound_kg_per_day": (None if v.leak_detected else
+                                             max(v.leak_rate_kg_per_s.high, 0.0) * DAY_S),
         "leak_rate_kg_per_day": v.leak_rate_kg_per_s.scaled(DAY_S).to_dict(),
         "pressure_rate_mmHg_per_h": v.pressure_rate_Pa_per_s.scaled(HOUR_S / MMHG_PA).to_dict(),
         "effective_area_m2": v.effective_area_m2.to_dict(),
@@ -195,7 +204,10 @@ def interval_text(i: Interval, scale: float, unit: str) -> str:
     dec = _decimals(i, scale)
 
     def f(x: float) -> str:
-        return f"{x * scale:.{dec}f}" if math.isfinite(x) else "never"
+        if not math.isfinite(x):
+            return "never"
+        out = f"{x * scale:.{dec}f}"
+        return out.lstrip("-") if float(out) == 0 else out  # no "-0"
     return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
 
 
@@ -232,11 +244,22 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     rate = interval_text(v.leak_rate_kg_per_s, DAY_S, "kg/day")
     dpdt = interval_text(v.pressure_rate_Pa_per_s, HOUR_S / MMHG_PA, "mmHg/h")
     area = interval_text(v.effective_area_m2, 1e6, "mm²")
-    lines.append(f"  leak rate        {rate}")
-    lines.append(f"  pressure rate    {dpdt}")
-    lines.append(f"  effective area   Cd·A {area}")
-    lines.append(f"  equivalent hole  {interval_text(v.hole_diameter_m, 1e3, 'mm')} "
-                 f"at Cd {v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
+    if v.leak_detected:
+        lines.append(f"  leak rate        {rate}")
+        lines.append(f"  pressure rate    {dpdt}")
+        lines.append(f"  effective area   Cd·A {area}")
+        lines.append(f"  equivalent hole  {interval_text(v.hole_diameter_m, 1e3, 'mm')} "
+                     f"at Cd {v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
+    else:
+        # no leak shown: the bounds are the answer, the estimate is kept for the record
+        q = v.leak_rate_kg_per_s
+        lines.append(f"  leak rate        no leak shown: at most {max(q.high, 0) * DAY_S:.3g} "
+                     f"kg/day (95 % upper bound; estimate {rate})")
+        lines.append(f"  pressure rate    {dpdt}")
+        lines.append(f"  effective area   Cd·A at most {v.effective_area_m2.high * 1e6:.3g} mm² "
+                     "(95 %)")
+        lines.append(f"  equivalent hole  at most {v.hole_diameter_m.high * 1e3:.3g} mm at Cd "
+                     f"{v.discharge_coefficient:g} (assumed; only Cd·A is measured)")
     lines.append(f"  flow law         {v.laws.preferred}: {v.laws.evidence()}")
     if v.onset_s is not None:
         lines.append(f"  onset            {a.when(v.onset_s)}")
