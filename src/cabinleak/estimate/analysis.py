@@ -21,6 +21,7 @@ import numpy as np
 
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
+from cabinleak.estimate.events import find_inflows, remove_inflows
 from cabinleak.estimate.flowlaw import (
     Z95,
     LawFit,
@@ -33,7 +34,6 @@ from cabinleak.estimate.flowlaw import (
 from cabinleak.estimate.forecast import Interval, forecast
 from cabinleak.estimate.kalman import track_rate
 from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series
-from cabinleak.estimate.events import find_inflows, remove_inflows
 from cabinleak.estimate.noise import RateNoise, rate_noise
 from cabinleak.estimate.results import (
     DEFAULT_FLOOR_PA,
@@ -258,6 +258,8 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                       temperature_sd_K=st.temperature_sd_K, temperature_K=t_mod)
     if g.start_s > raw.time_s[0]:
         raw = _since(raw, g.start_s)
+    if raw.temperature_note:
+        notes.append(raw.temperature_note)
     if not raw.temperature_compensated:
         notes.append(f"no temperature record: an unseen change of "
                      f"{st.unseen_temperature_change_K:g} K (1σ) over the record is counted "

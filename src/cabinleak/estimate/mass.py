@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from cabinleak.errors import CabinleakError
+from cabinleak.estimate.thermal import fit_coupling
 from cabinleak.physics.gas import (
     AIR_MASS_FRACTIONS,
     MOLAR_MASS,
@@ -61,6 +62,7 @@ class MassSeries:
     samples_per_point: F | None = None  # raw samples behind each point after binning
     gas_constant_series: F | None = None  # R at each point as the composition drifts
     mole_fractions_end: F | None = None  # composition at the last sample (when tracked)
+    temperature_note: str = ""  # how the temperature sensor was found to follow the gas
 
     def __len__(self) -> int:
         return int(self.time_s.size)
@@ -225,6 +227,14 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
         raise EstimateError(f"{tel.path}: {label} has fewer than two pressure readings")
     t, p, temp = tel.time_s[keep], p[keep], temp[keep]
     p_sd_row, t_sd_row = p_sd_row[keep], t_sd_row[keep]
+    temperature_note = ""
+    if compensated:
+        # the sensor may see the gas late, partly or offset: fit how it follows it
+        coupling = fit_coupling(t, p, temp, nominal_K=temperature_K)
+        temp = coupling.gas_temperature(t, temp)
+        t_sd_row = t_sd_row * coupling.gain
+        temperature_note = coupling.note
+        compensated = coupling.follows
     if mole_fractions is None:
         x0 = None
         r0 = gas_constant if gas_constant is not None else R_AIR
@@ -260,7 +270,7 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
                       pressure_sd_Pa=p_sd, temperature_sd_K=t_sd,
                       temperature_compensated=compensated, pressure_resolution_Pa=res_p,
                       samples_per_point=np.ones(t.size), gas_constant_series=r_series,
-                      mole_fractions_end=x_end)
+                      mole_fractions_end=x_end, temperature_note=temperature_note)
 
 
 def _composition(n: F, x0: F, added_mol: F) -> F:

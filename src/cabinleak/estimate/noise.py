@@ -165,7 +165,8 @@ class RateNoise:
                 "intervals account for it")
 
 
-def block_slopes(t: F, y: F, w: F, t0: float, width: float) -> tuple[F, F, F]:
+def block_slopes(t: F, y: F, w: F, t0: float, width: float
+                 ) -> tuple[NDArray[np.int64], F, F]:
     """Block index, least-squares slope and its white-noise variance per block."""
     b = np.floor((t - t0) / width).astype(np.int64)
     ok = b >= 0

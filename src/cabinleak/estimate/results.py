@@ -230,7 +230,7 @@ def _hours(i: Interval, horizon_s: float | None = None, after: str = "") -> str:
 def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     s = v.series
     comp = ("temperature-compensated" if s.temperature_compensated
-            else "NOT temperature-compensated (no temperature column)")
+            else "NOT temperature-compensated (no temperature record that follows the gas)")
     lines = [f"\n{v.label}: {len(s.modules) or 1} module(s), {s.volume_m3:.4g} m³, {comp}"]
     if v.detection is not None:
         lines.append(f"  detection        {v.detection}")
