@@ -258,6 +258,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                       temperature_sd_K=st.temperature_sd_K, temperature_K=t_mod)
     if g.start_s > raw.time_s[0]:
         raw = _since(raw, g.start_s)
+    _check_plausible(tel, g, raw, st, notes)
     if raw.temperature_note:
         notes.append(raw.temperature_note)
     if not raw.temperature_compensated:
@@ -361,6 +362,31 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                           leak_detected=bool(detected), onset_s=onset, forecast=fc,
                           fit_time_s=fit_t, fit_pressure_Pa=fit_p, crew_source_kg_per_s=source,
                           notes=tuple(notes))
+
+
+# Cabin pressures of crewed volumes, from Skylab's and Apollo's 5 psi (259 mmHg) to a
+# ground test at half an atmosphere over ambient; a record whose median is outside reads
+# in another unit or is not a cabin's.
+PLAUSIBLE_CABIN_PA = (150 * MMHG_PA, 1.5 * 101325.0)
+
+
+def _check_plausible(tel: Telemetry, g: _Group, ms: MassSeries, st: Settings,
+                     notes: list[str]) -> None:
+    """Refuse a record whose pressure cannot be a crewed cabin's; note one already
+    below its floor."""
+    p_mid = float(np.median(ms.pressure_Pa))
+    lo, hi = PLAUSIBLE_CABIN_PA
+    if not lo <= p_mid <= hi:
+        names = ", ".join(c.name for c in g.pressure)
+        unit = g.pressure[0].unit if g.pressure else "?"
+        raise EstimateError(
+            f"{tel.path}: {names} reads {p_mid / MMHG_PA:.4g} mmHg ({p_mid / 6894.757:.3g} "
+            f"psi) at its median, not a crewed cabin's pressure ({lo / MMHG_PA:.0f} to "
+            f"{hi / MMHG_PA:.0f} mmHg): is the column's unit ({unit}) right?")
+    if st.floor_Pa is not None and float(ms.pressure_Pa[-1]) < st.floor_Pa:
+        notes.append(f"the pressure is already below the floor of {st.floor_Pa / MMHG_PA:.0f} "
+                     f"mmHg ({float(ms.pressure_Pa[-1]) / MMHG_PA:.1f} mmHg at the last "
+                     "sample)")
 
 
 def _wander(ms: MassSeries, prior_kg_per_s: float, prior_time_s: float) -> RateNoise:

@@ -621,7 +621,10 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     for ts, val in stats:
         at = np.searchsorted(ts, grid, side="right") - 1
         statistic = np.maximum(statistic, np.where(at >= 0, val[np.maximum(at, 0)], 0.0))
-    noise_ratio = float(np.sqrt(np.median(np.concatenate(chi2))))
+    spread = np.concatenate(chi2)
+    spread = spread[np.isfinite(spread)]
+    # a block fitted exactly (held values) has a residual sum of 0, or -0 by rounding
+    noise_ratio = float(np.sqrt(max(float(np.median(spread)), 0.0))) if spread.size else 1.0
     detectable = design.detectable_rate_kg_per_s(DAY_S)
     common: dict[str, Any] = dict(
         false_alarms_per_year=false_alarms_per_year, background_kg_per_s=background_kg_per_s,
