@@ -267,13 +267,22 @@ def test_a_leak_shows_in_the_record() -> None:
 
 
 def test_written_and_read_back_through_the_project_table_format(tmp_path: Path) -> None:
-    rec = realistic_record(2 * HOUR, volume_m3=916.0, seed=3, world=PUBLIC_FEED)
+    world = dataclasses.replace(PUBLIC_FEED, consumables=Consumables(first_repress_s=HOUR))
+    run = realistic_run(3 * HOUR, volume_m3=916.0, seed=3, world=world)
+    rec = run.telemetry
+    assert [c.name for c in rec.channels] == ["cabin_pressure_Pa", "inlet_T_K",
+                                              "represses_injection_kg"]
     out = write_table(realistic_columns(rec), tmp_path / "realistic.csv")
     back = read_telemetry(out)
     assert [c.name for c in back.channels] == [c.name for c in rec.channels]
     np.testing.assert_array_equal(back.time_s, rec.time_s)
-    np.testing.assert_allclose(back.channel("cabin_pressure_Pa").values,
-                               rec.channel("cabin_pressure_Pa").values, rtol=1e-9)
+    for c in rec.channels:
+        np.testing.assert_allclose(back.channel(c.name).values, c.values, rtol=1e-9,
+                                   atol=1e-6 if c.quantity == "injection" else 0)
+    # the repress at 1 h restores the 0.48 kg/day net O2 loss of that hour: 0.02 kg
+    added = back.channel("represses_injection_kg").values[-1]
+    assert added == pytest.approx(run.truth.represses[0].mass_kg, rel=1e-6)
+    assert added == pytest.approx(0.48 / 24, rel=0.05)
 
 
 # --- calibration: generated records against the real Quest record ---------------------------

@@ -164,7 +164,7 @@ ASTRO_PI = RealisticWorld(
                                    noise_sd_Pa=0.015 * HPA_PA, sample_period_s=5.0,
                                    heartbeat_s=5.0),
     temperature_sensors=(TemperatureSensor(name="board", location="board", gain=0.7,
-                                           tau_s=900.0, offset_K=10.5, local_sd_K=0.25,
+                                           tau_s=900.0, offset_K=10.5, local_sd_K=0.3,
                                            local_time_s=3 * 3600.0, noise_sd_K=0.05,
                                            sample_period_s=5.0, heartbeat_s=5.0),),
     signal_loss=NO_SIGNAL_LOSS, pressure_Pa=1012.7 * HPA_PA)
@@ -247,7 +247,7 @@ def realistic_run(duration_s: float, *, volume_m3: float, leak_cd_area_m2: float
                   world: RealisticWorld | None = None,
                   start_time: datetime | None = None) -> RealisticRun:
     """A realistic record with its truth; see :func:`realistic_record`."""
-    w = world or PUBLIC_FEED
+    w = world or RealisticWorld()
     gen = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     truth = cabin_truth(duration_s, volume_m3=volume_m3, pressure_Pa=w.pressure_Pa,
                         leak_cd_area_m2=leak_cd_area_m2, leak_start_s=leak_start_s,
@@ -310,7 +310,9 @@ def realistic_record(duration_s: float, *, volume_m3: float, leak_cd_area_m2: fl
     leak_cd_area_m2 : effective leak area Cd·A [m²] to vacuum (0: no leak).
     leak_start_s : when the leak opens [s] (None with a leak: at 0).
     seed : seed or ``numpy.random.Generator``; the same seed gives the same record.
-    world : every other parameter (:class:`RealisticWorld`); default :data:`PUBLIC_FEED`.
+    world : every other parameter (:class:`RealisticWorld`); default ``RealisticWorld()``,
+        the calibrated public-feed pressure alone (:data:`PUBLIC_FEED` adds the Lab air-inlet
+        temperature, :data:`ASTRO_PI` is an Astro Pi log).
     start_time : absolute time of t = 0, if wanted.
 
     Returns
@@ -327,10 +329,17 @@ def realistic_record(duration_s: float, *, volume_m3: float, leak_cd_area_m2: fl
 
 
 def realistic_columns(telemetry: Telemetry) -> dict[str, F]:
-    """The record as columns for :func:`cabinleak.telemetry.write.write_table`."""
+    """The record as columns for :func:`cabinleak.telemetry.write.write_table`.
+
+    Injection channels are written as the mass added on each row [kg], as tables hold
+    them (:func:`cabinleak.telemetry.read.read_telemetry` sums them back to cumulative).
+    """
     cols: dict[str, F] = {"time_s": telemetry.time_s}
     for c in telemetry.channels:
-        cols[c.name] = c.values
+        if c.quantity == "injection":
+            cols[c.name] = np.concatenate(([0.0], np.diff(c.values)))
+        else:
+            cols[c.name] = c.values
     return cols
 
 
