@@ -164,7 +164,7 @@ ASTRO_PI = RealisticWorld(
                                    noise_sd_Pa=0.015 * HPA_PA, sample_period_s=5.0,
                                    heartbeat_s=5.0),
     temperature_sensors=(TemperatureSensor(name="board", location="board", gain=0.7,
-                                           tau_s=900.0, offset_K=10.5, local_sd_K=0.3,
+                                           tau_s=900.0, offset_K=10.5, local_sd_K=0.25,
                                            local_time_s=3 * 3600.0, noise_sd_K=0.05,
                                            sample_period_s=5.0, heartbeat_s=5.0),),
     signal_loss=NO_SIGNAL_LOSS, pressure_Pa=1012.7 * HPA_PA)
