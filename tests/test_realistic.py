@@ -307,3 +307,27 @@ def test_generated_records_reproduce_the_quest_statistics() -> None:
     assert QUEST_CHANGES_PER_H / 1.5 < changes < 1.5 * QUEST_CHANGES_PER_H
     assert QUEST_ADEV_30MIN_MMHG_PER_H / 2 < adev_30 < 2 * QUEST_ADEV_30MIN_MMHG_PER_H
     assert QUEST_ADEV_3H_MMHG_PER_H / 2 < adev_3h < 2 * QUEST_ADEV_3H_MMHG_PER_H
+
+
+def test_drift_is_a_random_walk_of_the_stated_size() -> None:
+    rate = 0.02 * MMHG  # Pa/√day
+    sensor = PressureSensor(noise_sd_Pa=0.0, step_Pa=1e-6, drift_Pa_per_sqrt_day=rate)
+    world = RealisticWorld(climate=STILL, consumables=NO_CREW, pressure_sensor=sensor,
+                           signal_loss=NO_SIGNAL_LOSS, truth_dt_s=600.0)
+    ends = []
+    for seed in range(200):
+        run = realistic_run(4 * DAY, volume_m3=916.0, seed=seed, world=dataclasses.replace(
+            world, pressure_sensor=dataclasses.replace(sensor, sample_period_s=600.0)))
+        p = run.telemetry.channel("cabin_pressure_Pa")
+        ends.append(p.values[p.valid][-1] - run.truth.pressure_Pa[-1])
+    # after 4 days: sd = rate·sqrt(4); 200 samples give the sd to about 5 % (1σ)
+    assert np.std(ends) == pytest.approx(rate * 2.0, rel=0.2)
+
+
+def test_signal_loss_takes_the_stated_fraction_of_time() -> None:
+    loss = SignalLoss()
+    spans = loss.spans(200 * DAY, np.random.default_rng(0))
+    lost = np.sum(spans[:, 1] - spans[:, 0]) / (200 * DAY)
+    expected = loss.mean_los_s / (loss.mean_los_s + loss.mean_aos_s)  # 0.23 by default
+    assert lost == pytest.approx(expected, abs=0.02)
+    assert np.all(np.diff(spans.ravel()) >= 0)  # ordered, not overlapping
