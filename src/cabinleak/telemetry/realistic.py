@@ -47,6 +47,12 @@ from cabinleak.simulate.realistic import (
 )
 from cabinleak.telemetry.model import Channel, Quantity, Telemetry
 
+__all__ = [
+    "ASTRO_PI", "NO_SIGNAL_LOSS", "PUBLIC_FEED", "PressureSensor", "RealisticRun",
+    "RealisticWorld", "SignalLoss", "TemperatureSensor", "realistic_columns", "realistic_record",
+    "realistic_run", "with_sensor",
+]  # fmt: skip
+
 F = NDArray[np.float64]
 MMHG_PA = 101325.0 / 760.0
 HPA_PA = 100.0
@@ -188,7 +194,8 @@ def _report_mask(counts: NDArray[np.int64], times: F, prev: int | None,
     send = (counts != before) | forced
     if heartbeat_s is None or counts.size == 0:
         return send
-    if heartbeat_s <= times[1] - times[0] if times.size > 1 else True:
+    sample_s = times[1] - times[0] if times.size > 1 else heartbeat_s
+    if heartbeat_s <= sample_s:
         return np.ones(counts.size, dtype=bool)  # a heartbeat every sample: send them all
     idx = np.flatnonzero(send)
     # a report every heartbeat_s after the previous one while nothing else is sent
