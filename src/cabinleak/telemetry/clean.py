@@ -62,6 +62,8 @@ STEP_RESOLUTIONS = 3.0
 STEP_WINDOW = 30
 MAX_STEP_FRACTION = 0.1  # a larger single-sample shift is taken as real, not a sensor fault
 GAUGE_ROWS = 20  # a table this short is a gauge table
+FLOAT32_REL = 4 * 2.0**-24  # 4 half-ulps of a 32-bit float: readings this close are one
+STEP_SPREAD = 0.005  # a quantiser's steps may differ by this fraction (uneven counts)
 GAUGE_MAX_ROWS = 50  # ... and one up to this long with irregular spacing
 _EDGE = 10  # samples needed on each side of a step
 _RELATIVE_FLOOR = 1e-7  # spikes and steps below this fraction of the level are not looked for
@@ -279,10 +281,16 @@ def infer_resolution(raw: F, gauge: bool) -> float:
     """Reading resolution in the file's unit; 0 when the values are not clearly quantised.
 
     Gauge tables (a few readings): the smallest power of ten all values are multiples of.
-    Others: when values repeat (at most half are distinct), the smallest step between
-    distinct values (of up to 200 000 samples) if ≥ 90 % of the steps are whole multiples
-    of it (to 1e-6 of the step, plus 1e-9 of the largest value for numbers printed to 10
-    digits).
+    Others: when values repeat (at most half are distinct), the typical step between
+    neighbouring distinct values (of up to 200 000 samples; the median of those under 1.5 ×
+    the smallest) if ≥ 90 % of the steps are whole multiples of it, to 1e-6 plus
+    ``STEP_SPREAD`` of the step, plus ``FLOAT32_REL`` of the largest value (at most 1 %).
+
+    Values that differ by less than ``FLOAT32_REL`` of the largest value are one reading:
+    recorders of the public ISS feed store readings as 32-bit floats (about 7 digits), so
+    one level of a 0.6345 mmHg gauge near 745 mmHg shows up as 744.9402466 and, converted
+    another way, one float32 step (6e-5 mmHg) away. A gauge's counts need not be exactly
+    evenly spaced: the crewlock gauge's steps are 0.6324 to 0.6366 mmHg, hence ``STEP_SPREAD``.
     """
     x = raw[np.isfinite(raw)]
     if x.size < 2:
@@ -298,12 +306,13 @@ def infer_resolution(raw: F, gauge: bool) -> float:
     if u.size > 0.5 * x.size:  # readings of a quantised sensor repeat
         return 0.0
     d = np.diff(u)
-    d = d[d > 1e-12 * scale]
+    d = d[d > FLOAT32_REL * scale]
     if d.size == 0:
         return 0.0
-    step = float(d.min())
+    smallest = float(d.min())
+    step = float(np.median(d[d < 1.5 * smallest]))
     ratio = d / step
-    tol = np.minimum(1e-6 * ratio + 1e-9 * scale / step, 0.01)
+    tol = np.minimum((1e-6 + STEP_SPREAD) * ratio + FLOAT32_REL * scale / step, 0.01)
     return step if np.mean(np.abs(ratio - np.round(ratio)) <= tol) >= 0.9 else 0.0
 
 
