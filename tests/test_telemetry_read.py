@@ -247,7 +247,7 @@ def test_mapping_numeric_time_unit(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ('[columns.P_SM]\nquantity = "pressure"\nunit = "mmHg"\nscale = 2\n',
      "map.toml: [columns.P_SM]: unknown key 'scale' (expected source, quantity, unit, "
-     "resolution)"),
+     "resolution, on_change, codes, ignore, reference, description)"),
     ('[columns.P_SM]\nquantity = "presure"\nunit = "mmHg"\n',
      "map.toml: [columns.P_SM]: quantity 'presure' is not one of pressure, temperature, "
      "ppO2, ppCO2, hatch, injection"),

@@ -22,7 +22,11 @@ examples:
 
 The table has a time column (ISO 8601 or time_s/time_h) and one column per channel
 named <module or sensor>_<quantity>_<unit>: zvezda_pressure_mmHg, lab_T_C,
-zvezda_injection_kg (gas added), zvezda-prk_hatch (1 open, 0 closed).
+zvezda_injection_kg (gas added), zvezda-prk_hatch (1 open, 0 closed),
+quest_depress_pump_status (1 on, 0 off).
+A record of the public ISS feed (item,timestamp,value; one row per change, e.g.
+USLAB000058 for the Lab cabin pressure) is read as it is; give --year when it has no
+'# year = 2017' line.
 """
 
 LEAKTEST_EXAMPLES = """\
@@ -108,8 +112,9 @@ def run_analysis(args: argparse.Namespace) -> LeakAnalysis:
     settings = _settings(args)
     progress = Progress(not args.json, "reading telemetry")
     # long tables are streamed into bins as they are read (see telemetry.stream)
+    # a record of the public ISS feed (item,timestamp,value) is recognised by its header
     tel = read_auto(args.telemetry, mapping=args.mapping, gauge=True if args.gauge else None,
-                    progress=progress)
+                    progress=progress, year=args.year)
     progress.done()
     return analyze(tel, station=station, volume_m3=volume, settings=settings)
 
@@ -183,6 +188,9 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--temperature-noise", type=float, metavar="K",
                    help="per-sample temperature noise [K] (default: from the data)")
     p.add_argument("--mapping", help="TOML file mapping column names to modules and units")
+    p.add_argument("--year", type=int,
+                   help="year of a public ISS feed record's timestamps (hours since 31 Dec of "
+                        "the year before), when the record has no '# year' line")
     p.add_argument("--gauge", action="store_true",
                    help="treat the table as hand-read gauge values (1 mmHg resolution)")
     p.add_argument("--seed", type=int, default=0, help="seed of the forecast's draws")

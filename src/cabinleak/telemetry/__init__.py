@@ -3,12 +3,16 @@
 Column names carry their unit (``zvezda_pressure_mmHg``, ``lab_T_C``); see
 :mod:`cabinleak.telemetry.read` for the rules and :mod:`cabinleak.telemetry.write`
 for the tables the simulator writes, and :mod:`cabinleak.telemetry.stream` for tables too
-long to load whole (read in batches into bin means).
+long to load whole (read in batches into bin means). Records of the public ISS telemetry feed
+(``item, timestamp, value``, one row per change) are recognised by their header and read
+through the bundled item mapping; see :mod:`cabinleak.telemetry.feed`.
 """
 
 from cabinleak.telemetry.columns import ColumnSpec, TableMapping, load_mapping, parse_header
+from cabinleak.telemetry.feed import FEED_MAPPING, feed_time, is_feed_file
 from cabinleak.telemetry.model import (
     QUANTITIES,
+    STATES,
     Channel,
     DataIssue,
     Quantity,
@@ -20,7 +24,9 @@ from cabinleak.telemetry.stream import read_auto, read_binned
 from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
 
 __all__ = [
+    "FEED_MAPPING",
     "QUANTITIES",
+    "STATES",
     "TABLE_FORMATS",
     "Channel",
     "ColumnSpec",
@@ -29,6 +35,8 @@ __all__ = [
     "TableMapping",
     "Telemetry",
     "TelemetryError",
+    "feed_time",
+    "is_feed_file",
     "load_mapping",
     "parse_header",
     "read_auto",

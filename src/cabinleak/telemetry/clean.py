@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from cabinleak.physics.units import ATM_PA, format_duration
 from cabinleak.telemetry.columns import ColumnSpec
-from cabinleak.telemetry.model import Channel, DataIssue
+from cabinleak.telemetry.model import STATES, Channel, DataIssue, TelemetryError
 
 F = NDArray[np.float64]
 I = NDArray[np.intp]  # noqa: E741
@@ -62,6 +62,8 @@ STEP_RESOLUTIONS = 3.0
 STEP_WINDOW = 30
 MAX_STEP_FRACTION = 0.1  # a larger single-sample shift is taken as real, not a sensor fault
 GAUGE_ROWS = 20  # a table this short is a gauge table
+FLOAT32_REL = 4 * 2.0**-24  # 4 half-ulps of a 32-bit float: readings this close are one
+STEP_SPREAD = 0.005  # a quantiser's steps may differ by this fraction (uneven counts)
 GAUGE_MAX_ROWS = 50  # ... and one up to this long with irregular spacing
 _EDGE = 10  # samples needed on each side of a step
 _RELATIVE_FLOOR = 1e-7  # spikes and steps below this fraction of the level are not looked for
@@ -186,23 +188,31 @@ def duplicate_issues(grid: Grid, identical: NDArray[np.bool_]) -> list[DataIssue
     return out
 
 
-def find_gaps(grid: Grid) -> list[DataIssue]:
-    """Spacings above ``GAP_FACTOR`` × the median spacing (not looked for in gauge tables)."""
+def find_gaps(grid: Grid, on_change: bool = False) -> list[DataIssue]:
+    """Spacings above ``GAP_FACTOR`` × the median spacing (not looked for in gauge tables).
+
+    In a table whose every channel is sent on change (`on_change`), such a spacing is a
+    time without a change: a hold or a loss of signal, which the record cannot tell apart.
+    """
     t = grid.time_s
     if grid.gauge or t.size < 3:
         return []
     dt = np.diff(t)
     median = float(np.median(dt))
     at = np.flatnonzero(dt > GAP_FACTOR * median)
-    out = [DataIssue("gap", f"gap of {format_duration(dt[i])} without rows after "
+    what, kept = "gap of {} without rows", "data kept"
+    if on_change:
+        what, kept = "no change reported for {}", "values held (a hold or a loss of signal)"
+    out = [DataIssue("gap", f"{what.format(format_duration(dt[i]))} after "
                      f"{grid.where.when(t[i])} ({grid.where.at(int(i))}; median spacing "
-                     f"{format_duration(median)}); data kept",
+                     f"{format_duration(median)}); {kept}",
                      row=grid.where.line(int(i)), time_s=float(t[i]))
            for i in at[:MAX_DETAILED]]
     if at.size > MAX_DETAILED:
-        out.append(DataIssue("gap", f"... and {at.size - MAX_DETAILED} more gaps "
+        out.append(DataIssue("gap", f"... and {at.size - MAX_DETAILED} more "
+                             f"{'spans without a change' if on_change else 'gaps'} "
                              f"({format_duration(float(dt[at[MAX_DETAILED:]].sum()))} in all); "
-                             "data kept"))
+                             f"{kept}"))
     return out
 
 
@@ -230,7 +240,7 @@ def dropouts(spec: ColumnSpec, raw: F, where: Where) -> tuple[F, DataIssue | Non
         si = si.copy()
     sentinel = np.flatnonzero(np.isin(raw, SENTINELS))
     with np.errstate(invalid="ignore"):
-        if spec.quantity == "hatch":
+        if spec.quantity in STATES:
             bad = np.flatnonzero((raw != 0.0) & (raw != 1.0) & ~np.isnan(raw))
             reason = "not 1/0"
         elif spec.quantity == "injection":
@@ -239,6 +249,7 @@ def dropouts(spec: ColumnSpec, raw: F, where: Where) -> tuple[F, DataIssue | Non
         else:
             lo, hi, reason = PHYSICAL_RANGE[spec.quantity]
             bad = np.union1d(np.flatnonzero((si < lo) | (si > hi)), sentinel)
+            check_plausible(spec, raw, si, where)
     if spec.quantity == "injection":
         empty = missing[:0]  # an empty injection cell means nothing was added
         si[missing] = 0.0
@@ -267,6 +278,36 @@ def dropouts(spec: ColumnSpec, raw: F, where: Where) -> tuple[F, DataIssue | Non
                          row=where.line(first))
 
 
+def check_plausible(spec: ColumnSpec, raw: F, si: F, where: Where) -> None:
+    """Refuse a channel most of whose readings are impossible: a wrong unit, not dropouts.
+
+    A cabin "at 295 °C" is a temperature in kelvin labelled °C; setting every reading to
+    missing would hide that, so a pressure, partial-pressure or temperature channel whose
+    median reading lies outside ``PHYSICAL_RANGE`` is an error naming the column and the
+    value.
+    """
+    ok = np.isfinite(si) & ~np.isin(raw, SENTINELS)
+    if not ok.any():
+        return
+    lo, hi, _ = PHYSICAL_RANGE[spec.quantity]
+    mid = float(np.median(si[ok]))
+    if lo <= mid <= hi:
+        return
+    i = int(np.flatnonzero(ok)[np.argmin(np.abs(si[ok] - mid))])
+    shown = f"{raw[i]:g} {spec.unit}".rstrip()
+    unit = "K" if spec.quantity == "temperature" else "Pa"
+    raise TelemetryError(
+        f"{where.path}: column {spec.name!r}: readings such as {shown} (= {si[i]:.6g} {unit}, "
+        f"{where.at(i)}) are not a plausible {_PLAUSIBLE[spec.quantity]}; most readings are "
+        f"{_OUTSIDE[spec.quantity]}: is the unit in the header right?")
+
+
+_PLAUSIBLE = {"pressure": "cabin pressure", "ppO2": "partial pressure",
+              "ppCO2": "partial pressure", "temperature": "cabin temperature"}
+_OUTSIDE = {q: f"outside {lo:g}..{hi:g} {'K' if q == 'temperature' else 'Pa'}"
+            for q, (lo, hi, _) in PHYSICAL_RANGE.items()}
+
+
 def _sample(n: int, blocks: int = 200, length: int = 1000) -> slice | I:
     """Rows for resolution inference: all, or `blocks` runs of `length` spread evenly."""
     if n <= blocks * length:
@@ -279,10 +320,16 @@ def infer_resolution(raw: F, gauge: bool) -> float:
     """Reading resolution in the file's unit; 0 when the values are not clearly quantised.
 
     Gauge tables (a few readings): the smallest power of ten all values are multiples of.
-    Others: when values repeat (at most half are distinct), the smallest step between
-    distinct values (of up to 200 000 samples) if ≥ 90 % of the steps are whole multiples
-    of it (to 1e-6 of the step, plus 1e-9 of the largest value for numbers printed to 10
-    digits).
+    Others: when values repeat (at most half are distinct), the typical step between
+    neighbouring distinct values (of up to 200 000 samples; the median of those under 1.5 ×
+    the smallest) if ≥ 90 % of the steps are whole multiples of it, to 1e-6 plus
+    ``STEP_SPREAD`` of the step, plus ``FLOAT32_REL`` of the largest value (at most 1 %).
+
+    Values that differ by less than ``FLOAT32_REL`` of the largest value are one reading:
+    recorders of the public ISS feed store readings as 32-bit floats (about 7 digits), so
+    one level of a 0.6345 mmHg gauge near 745 mmHg shows up as 744.9402466 and, converted
+    another way, one float32 step (6e-5 mmHg) away. A gauge's counts need not be exactly
+    evenly spaced: the crewlock gauge's steps are 0.6324 to 0.6366 mmHg, hence ``STEP_SPREAD``.
     """
     x = raw[np.isfinite(raw)]
     if x.size < 2:
@@ -298,12 +345,13 @@ def infer_resolution(raw: F, gauge: bool) -> float:
     if u.size > 0.5 * x.size:  # readings of a quantised sensor repeat
         return 0.0
     d = np.diff(u)
-    d = d[d > 1e-12 * scale]
+    d = d[d > FLOAT32_REL * scale]
     if d.size == 0:
         return 0.0
-    step = float(d.min())
+    smallest = float(d.min())
+    step = float(np.median(d[d < 1.5 * smallest]))
     ratio = d / step
-    tol = np.minimum(1e-6 * ratio + 1e-9 * scale / step, 0.01)
+    tol = np.minimum((1e-6 + STEP_SPREAD) * ratio + FLOAT32_REL * scale / step, 0.01)
     return step if np.mean(np.abs(ratio - np.round(ratio)) <= tol) >= 0.9 else 0.0
 
 
@@ -491,7 +539,7 @@ def resolve_steps(found: list[Steps], channels: list[Channel], moved_limit: dict
         return []
     events = np.zeros(0, dtype=np.intp)
     for c in channels:
-        if c.quantity in ("hatch", "injection"):
+        if c.quantity in (*STATES, "injection"):
             idx = np.flatnonzero(np.isfinite(c.values))
             events = np.union1d(events, idx[1:][np.diff(c.values[idx]) != 0])
     out: list[DataIssue] = []
@@ -561,21 +609,24 @@ def clean_channel(spec: ColumnSpec, raw: F, grid: Grid) -> Cleaned:
     resolution = spec.resolution
     if resolution is None:
         resolution = 0.0
-        if spec.quantity not in ("hatch", "injection"):
+        if spec.quantity not in (*STATES, "injection"):
             pick = _sample(raw.size)
             sample = np.where(np.isfinite(si[pick]), raw[pick], np.nan)
             resolution = infer_resolution(sample, grid.gauge) * spec.scale
-    values, same = merge_rows(si, grid, spec.quantity == "hatch")
+    values, same = merge_rows(si, grid, spec.quantity in STATES)
     steps, moved = None, None
     if spec.quantity == "injection":
         values = cumulative_injection(values, spec, grid.time_s)
-    elif spec.quantity != "hatch" and not grid.gauge:
+    elif spec.quantity not in STATES and not grid.gauge and not spec.on_change:
         spike, sd_e = remove_spikes(values, spec, resolution, grid)
         if spike is not None:
             issues.append(spike)
-        level = float(np.nanmedian(np.abs(values[_sample(values.size)])))
-        limit, moved = _jump_limits(sd_e, resolution, level if np.isfinite(level) else 0.0)
+        sample = np.abs(values[_sample(values.size)])
+        sample = sample[np.isfinite(sample)]
+        level = float(np.median(sample)) if sample.size else 0.0
+        limit, moved = _jump_limits(sd_e, resolution, level)
         if spec.quantity in ("pressure", "temperature"):
             steps = find_steps(values, spec, limit, resolution)
-    channel = Channel(spec.name, spec.source, spec.quantity, spec.unit, values, resolution)
+    channel = Channel(spec.name, spec.source, spec.quantity, spec.unit, values, resolution,
+                      on_change=spec.on_change)
     return channel, issues, same, steps, moved

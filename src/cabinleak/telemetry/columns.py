@@ -3,8 +3,12 @@
 A channel header names where the reading comes from, what it is and its unit, joined by
 underscores: ``zvezda_pressure_mmHg``, ``lab_T_C``, ``node1_p_psi``, ``o2_injection_kg_per_day``.
 The *last* token that is a quantity keyword splits the header: what comes before is the
-source, what comes after is the unit (``_per_`` reads as ``/``). Tables whose headers do not
-follow this are described by a TOML mapping file (see :func:`load_mapping`).
+source, what comes after is the unit (``_per_`` reads as ``/``). States take no unit:
+``pirs_hatch`` (1 open, 0 closed), ``crewlock_depress_pump_status`` (an airlock depress pump,
+1 on, 0 off) and ``quest_vent_valve`` (a planned vent, 1 open, 0 closed); what follows
+``depress`` or ``vent`` (``pump_status``, ``pump_switch``, ``valve``) only tells channels
+apart. Tables whose headers do not follow this are described by a TOML mapping file (see
+:func:`load_mapping`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from numpy.typing import NDArray
 
 from cabinleak.errors import UnitError
 from cabinleak.physics.units import parse_quantity
-from cabinleak.telemetry.model import QUANTITIES, Quantity, TelemetryError
+from cabinleak.telemetry.model import QUANTITIES, STATES, Quantity, TelemetryError
 
 __all__ = [
     "TIME_NAMES", "ColumnSpec", "TableMapping", "find_time_column", "load_mapping",
@@ -37,6 +41,7 @@ _KEYWORDS: dict[str, Quantity] = {
     "ppo2": "ppO2", "ppco2": "ppCO2",
     "hatch": "hatch", "open": "hatch",
     "injection": "injection", "inject": "injection", "added": "injection",
+    "depress": "depress", "vent": "vent",
 }  # fmt: skip
 
 # What a quantity's unit must measure, and the hint an error gives.
@@ -53,6 +58,13 @@ _EXPECTED: dict[str, str] = {
     "ppCO2": "a pressure unit such as mmHg, Pa, psi",
     "temperature": "a temperature unit such as C, K, F",
     "injection": "a mass unit such as kg, lb, or a mass rate such as kg_per_day",
+}
+
+
+_STATE_VALUES: dict[str, str] = {
+    "hatch": "1/0, true/false or open/closed",
+    "depress": "1 on, 0 off",
+    "vent": "1 open, 0 closed",
 }
 
 
@@ -73,6 +85,10 @@ class ColumnSpec:
     offset: float = 0.0  # SI value of a reading of 0 [K for temperatures]
     rate: bool = False  # injection given as a mass rate
     resolution: float | None = None  # reading resolution [SI], from a mapping file
+    on_change: bool = False  # reported by exception (see Channel.on_change)
+    # raw codes read as other values before anything else (a state's telemetry codes, e.g.
+    # a valve's 1 open / 2 closed as 1 / 0); NaN for codes that mean unknown
+    codes: tuple[tuple[float, float], ...] = ()
 
     def to_si(self, raw: NDArray[np.float64]) -> NDArray[np.float64]:
         """Convert readings in the file's unit to SI [Pa, K, kg, kg/s, 1/0]."""
@@ -90,6 +106,8 @@ class TableMapping:
     time_unit_s: float | None = None  # seconds per unit of a numeric time column
     columns: Mapping[str, ColumnSpec] = field(default_factory=dict)
     metadata: Mapping[str, str] = field(default_factory=dict)
+    ignored: frozenset[str] = frozenset()  # columns the file says to leave out
+    notes: Mapping[str, str] = field(default_factory=dict)  # each column's reference/description
 
 
 def unit_conversion(unit: str, dimension: str) -> tuple[float, float]:
@@ -115,10 +133,10 @@ def unit_conversion(unit: str, dimension: str) -> tuple[float, float]:
 def _unit_spec(name: str, source: str, quantity: Quantity, unit: str,
                where: str) -> ColumnSpec:
     """Check `unit` against the quantity; `where` prefixes any error ("file: column 'x'")."""
-    if quantity == "hatch":
+    if quantity in STATES:
         if unit:
-            raise TelemetryError(f"{where}: hatch columns take no unit, got {unit!r} "
-                                 "(expected values 1/0, true/false or open/closed)")
+            raise TelemetryError(f"{where}: {quantity} columns take no unit, got {unit!r} "
+                                 f"(expected values {_STATE_VALUES[quantity]})")
         return ColumnSpec(name, source, quantity, "")
     if not unit:
         raise TelemetryError(f"{where}: no unit (expected {_EXPECTED[quantity]})")
@@ -156,8 +174,10 @@ def parse_header(name: str, path: str = "<table>") -> ColumnSpec | None:
     Notes
     -----
     Keywords (any case): ``pressure``/``p``; ``T``/``temp``/``temperature``; ``ppO2``;
-    ``ppCO2``; ``hatch``/``open``; ``injection``/``inject``/``added``. Tokens after a
-    hatch keyword are taken as part of the hatch name (hatch columns have no unit).
+    ``ppCO2``; ``hatch``/``open``; ``injection``/``inject``/``added``; ``depress``;
+    ``vent``. Tokens after a hatch keyword are taken as part of the hatch name; tokens after
+    ``depress`` or ``vent`` (``pump_status``, ``valve``) only name the channel. States have
+    no unit.
 
     Examples
     --------
@@ -166,16 +186,22 @@ def parse_header(name: str, path: str = "<table>") -> ColumnSpec | None:
     ('node1', 'pressure', 'psi', 6894.757)
     >>> parse_header("crew_activity") is None
     True
+    >>> spec = parse_header("crewlock_depress_pump_status")
+    >>> spec.source, spec.quantity, spec.unit
+    ('crewlock', 'depress', '')
     """
     tokens = name.split("_")
     hits = [i for i, tok in enumerate(tokens) if tok.lower() in _KEYWORDS]
     if not hits:
         return None
-    i = hits[-1]
+    states = [i for i in hits if _KEYWORDS[tokens[i].lower()] in ("depress", "vent")]
+    i = states[0] if states else hits[-1]  # depress_pump_status: what follows is no unit
     quantity = _KEYWORDS[tokens[i].lower()]
     before, after = tokens[:i], tokens[i + 1:]
     if quantity == "hatch":
         return ColumnSpec(name, "_".join(before + after), "hatch", "")
+    if quantity in STATES:
+        return ColumnSpec(name, "_".join(before), quantity, "")
     unit = re.sub(r"(?i)_per_", "/", "_".join(after))
     if unit.lower() == "psia":
         unit = "psi"
@@ -257,7 +283,8 @@ def _name_unit(name: str) -> float:
 
 _MAPPING_KEYS = ("time", "columns", "metadata")
 _TIME_KEYS = ("column", "unit")
-_COLUMN_KEYS = ("source", "quantity", "unit", "resolution")
+_COLUMN_KEYS = ("source", "quantity", "unit", "resolution", "on_change", "codes", "ignore",
+                "reference", "description")
 
 
 def _resolution(text: object, spec: ColumnSpec, where: str) -> float:
@@ -296,6 +323,12 @@ def load_mapping(path: str | Path) -> TableMapping:
             quantity = "pressure" # pressure, temperature, ppO2, ppCO2, hatch, injection
             unit = "mmHg"
             resolution = "1 mmHg" # optional
+            on_change = true      # optional: sent only when it changes (values are held)
+            codes = { "2" = 0 }   # optional: raw codes read as other values (nan: unknown)
+            reference = "..."     # optional: where the entry's facts come from
+            description = "..."   # optional
+            [columns.notes]
+            ignore = true         # a column to leave out (needs no other key)
             [metadata]            # optional key = "value" pairs (volume, vehicle, ...)
 
     Returns
@@ -334,6 +367,8 @@ def load_mapping(path: str | Path) -> TableMapping:
             raise TelemetryError(f"{where}: [time]: unknown time unit {time['unit']!r} "
                                  "(expected s, min, h or day)")
     columns: dict[str, ColumnSpec] = {}
+    ignored: set[str] = set()
+    notes: dict[str, str] = {}
     table = doc.get("columns", {})
     if not isinstance(table, dict):
         raise TelemetryError(f"{where}: 'columns' must hold tables such as [columns.P_SM]")
@@ -345,6 +380,12 @@ def load_mapping(path: str | Path) -> TableMapping:
             if key not in _COLUMN_KEYS:
                 raise TelemetryError(f"{item}: unknown key {key!r} "
                                      f"(expected {', '.join(_COLUMN_KEYS)})")
+        note = " ".join(str(entry[k]) for k in ("description", "reference") if k in entry)
+        if note:
+            notes[str(header)] = note
+        if entry.get("ignore") is True:
+            ignored.add(str(header))
+            continue
         quantity = entry.get("quantity")
         if quantity not in QUANTITIES:
             raise TelemetryError(f"{item}: quantity {quantity!r} is not one of "
@@ -354,10 +395,31 @@ def load_mapping(path: str | Path) -> TableMapping:
                           re.sub(r"(?i)_per_", "/", unit), item)
         if "resolution" in entry:
             spec = replace(spec, resolution=_resolution(entry["resolution"], spec, item))
+        if "on_change" in entry:
+            if not isinstance(entry["on_change"], bool):
+                raise TelemetryError(f"{item}: on_change must be true or false")
+            spec = replace(spec, on_change=entry["on_change"])
+        if "codes" in entry:
+            spec = replace(spec, codes=_codes(entry["codes"], item))
         columns[str(header)] = spec
     meta = doc.get("metadata", {})
     if not isinstance(meta, dict):
         raise TelemetryError(f"{where}: 'metadata' must be a table of key = \"value\"")
     column = time.get("column")
     return TableMapping(where, None if column is None else str(column), unit_s, columns,
-                        {str(k): str(v) for k, v in meta.items()})
+                        {str(k): str(v) for k, v in meta.items()}, frozenset(ignored), notes)
+
+
+def _codes(table: object, where: str) -> tuple[tuple[float, float], ...]:
+    """``{ "1" = 1, "2" = 0, "3" = nan }`` as (raw, value) pairs."""
+    pairs: list[tuple[float, float]] = []
+    if isinstance(table, dict):
+        for raw, value in table.items():
+            try:
+                pairs.append((float(raw), float(value)))
+            except (TypeError, ValueError):
+                break
+        else:
+            return tuple(pairs)
+    raise TelemetryError(f"{where}: codes must be a table of raw code = value, such as "
+                         "{ \"1\" = 1, \"2\" = 0, \"3\" = nan }")

@@ -12,8 +12,12 @@ from numpy.typing import NDArray
 
 from cabinleak.errors import CabinleakError
 
-Quantity = Literal["pressure", "temperature", "ppO2", "ppCO2", "hatch", "injection"]
+Quantity = Literal["pressure", "temperature", "ppO2", "ppCO2", "hatch", "injection", "depress",
+                   "vent"]
 QUANTITIES: tuple[str, ...] = get_args(Quantity)
+#: Quantities that are a state, 1 or 0, and carry no unit: a hatch (1 open, 0 closed), an
+#: airlock depress pump (1 on, 0 off), a vent valve (1 open, 0 closed). NaN is unknown.
+STATES: tuple[str, ...] = ("hatch", "depress", "vent")
 
 IssueKind = Literal["unsorted", "duplicate", "gap", "dropout", "spike", "step"]
 
@@ -26,10 +30,17 @@ class TelemetryError(CabinleakError):
 class Channel:
     """One measured quantity over time, in SI units.
 
-    ``values`` [Pa, K, Pa, Pa, 1 open/0 closed, kg] has one entry per row of the
-    telemetry time grid; NaN where the channel has no (usable) sample. For
-    ``injection`` the values are the cumulative gas mass added since the first row
-    [kg], so the mass balance subtracts them directly.
+    ``values`` [Pa, K, Pa, Pa, 1 open/0 closed, kg, 1 on/0 off, 1 open/0 closed] has one
+    entry per row of the telemetry time grid; NaN where the channel has no (usable) sample
+    (for the states ``hatch``, ``depress`` and ``vent``: unknown). For ``injection`` the
+    values are the cumulative gas mass added since the first row [kg], so the mass balance
+    subtracts them directly.
+
+    ``on_change`` marks a channel reported by exception (sent only when its reading changes,
+    as the public ISS feed does): its values are the last reading held forward onto the
+    time grid, and a row carries news only where the value differs from the row before.
+    A long run of equal values is then a hold within one reading step (``resolution``), not
+    a series of independent samples.
     """
 
     name: str  # the column header as written in the file
@@ -42,6 +53,7 @@ class Channel:
     # [SI] and how many raw samples each row averages (0 where none).
     noise_sd: float | None = None
     counts: NDArray[np.float64] | None = None
+    on_change: bool = False  # reported by exception: values held between changes
 
     @property
     def valid(self) -> NDArray[np.bool_]:

@@ -41,7 +41,8 @@ from cabinleak.telemetry.columns import (
     load_mapping,
     parse_header,
 )
-from cabinleak.telemetry.model import Channel, DataIssue, Telemetry, TelemetryError
+from cabinleak.telemetry.feed import is_feed, pivot_feed
+from cabinleak.telemetry.model import STATES, Channel, DataIssue, Telemetry, TelemetryError
 from cabinleak.telemetry.write import TABLE_FORMATS
 
 __all__ = ["MISSING_TOKENS", "read_telemetry"]
@@ -75,7 +76,8 @@ def check_file(path: str | Path) -> tuple[Path, str, str]:
 
 
 def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
-                   gauge: bool | None = None, time_column: str | None = None) -> Telemetry:
+                   gauge: bool | None = None, time_column: str | None = None,
+                   year: int | None = None) -> Telemetry:
     """Read and clean a telemetry table.
 
     Parameters
@@ -92,6 +94,10 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
         checked for gaps, spikes or steps.
     time_column : str, optional
         The time column, when its name is not one of the accepted ones.
+    year : int, optional
+        For a record of the public ISS feed (a CSV whose header is ``item, timestamp,
+        value``, see :mod:`cabinleak.telemetry.feed`): the year its timestamps count in,
+        when the record does not say.
 
     Returns
     -------
@@ -113,16 +119,25 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
         table, metadata, first_line = _read_csv(file, name)
     else:
         table, metadata, first_line = _read_parquet(file, name)
-    time_name, specs, ignored = _columns(table.column_names, name, table_map, time_column)
+    order = None
+    if suffix == ".csv" and is_feed(table.column_names):
+        feed = pivot_feed(table, name, metadata, first_line, year=year, mapping=table_map)
+        table, metadata, order = feed.table, dict(feed.metadata), feed.file_rows
+        time_name, specs, ignored = "time", list(feed.specs), list(feed.ignored)
+        table_map = None  # its entries are in the specs; its metadata in feed.metadata
+        if gauge is None:
+            gauge = False  # a feed's change times are irregular; it is no hand reading
+    else:
+        time_name, specs, ignored = _columns(table.column_names, name, table_map, time_column)
     if table.num_rows < 2:
         raise TelemetryError(f"{name}: fewer than 2 usable rows ({table.num_rows} data rows; "
                              "need at least 2 with a time and a pressure)")
-    where = Where(name, first_line, csv=suffix == ".csv")
+    where = Where(name, first_line, csv=suffix == ".csv", order=order)
     unit_s = _time_unit(time_name, table_map)
     t, start = _times(table.column(time_name), time_name, unit_s, where)
     columns = {spec.name: table.column(spec.name) for spec in specs}
     del table  # free each column once it is converted
-    where = Where(name, first_line, where.csv, start)
+    where = Where(name, first_line, where.csv, start, order)
     perm, unsorted = sort_rows(t, where)
     if perm is not None:
         t, where = t[perm], where.reorder(perm)
@@ -132,7 +147,7 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
     identical = np.ones(min(grid.runs.size, MAX_DETAILED), dtype=bool)
     steps: list[Steps] = []
     moved_limit: dict[str, float] = {}
-    file_rows = Where(name, first_line, where.csv)
+    file_rows = Where(name, first_line, where.csv, order=order)
 
     def work(spec: ColumnSpec) -> Cleaned:
         raw = _numbers(columns.pop(spec.name), spec, file_rows)
@@ -156,7 +171,7 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
     channel_issues.extend(resolve_steps(steps, channels, moved_limit, grid))
     _check_usable(channels, name)
     issues = ([unsorted] if unsorted else []) + duplicate_issues(grid, identical)
-    issues += find_gaps(grid) + channel_issues
+    issues += find_gaps(grid, on_change=all(s.on_change for s in specs)) + channel_issues
     meta = dict(metadata)
     if table_map is not None:
         meta.update(table_map.metadata)
@@ -262,10 +277,11 @@ def _columns(names: list[str], path: str, table_map: TableMapping | None,
     time_name, _ = find_time_column(names, path, time_column)
     specs: list[ColumnSpec] = []
     ignored: list[str] = []
+    skip = table_map.ignored if table_map is not None else frozenset()
     for n in names:
         if n == time_name:
             continue
-        spec = mapped[n] if n in mapped else parse_header(n, path)
+        spec = None if n in skip else mapped[n] if n in mapped else parse_header(n, path)
         if spec is None:
             ignored.append(n)
         else:
@@ -382,13 +398,13 @@ def _numbers(col: pa.ChunkedArray, spec: ColumnSpec, where: Where) -> F:
     typ = col.type
     if pa.types.is_null(typ):
         return np.full(len(col), np.nan)
-    if pa.types.is_boolean(typ) and spec.quantity != "hatch":
+    if pa.types.is_boolean(typ) and spec.quantity not in STATES:
         i = int(np.flatnonzero(col.is_valid().to_numpy(zero_copy_only=False))[0])
         raise _number_error(where, i, spec, col[i].as_py())
     if pa.types.is_string(typ) or pa.types.is_large_string(typ):
         text = pc.utf8_trim_whitespace(col)
         low = pc.utf8_lower(text)
-        if spec.quantity == "hatch":
+        if spec.quantity in STATES:
             text = pc.if_else(pc.is_in(low, pa.array(_OPEN)), "1", text)
             text = pc.if_else(pc.is_in(low, pa.array(_CLOSED)), "0", text)
         text = pc.if_else(pc.is_in(low, pa.array(MISSING_TOKENS)),
@@ -406,11 +422,22 @@ def _numbers(col: pa.ChunkedArray, spec: ColumnSpec, where: Where) -> F:
                                  "(expected numbers)") from None
     elif typ != pa.float64():
         col = col.cast(pa.float64())
-    return np.asarray(col.to_numpy(), dtype=np.float64)
+    values = np.asarray(col.to_numpy(), dtype=np.float64)
+    return apply_codes(values, spec.codes)
+
+
+def apply_codes(raw: F, codes: tuple[tuple[float, float], ...]) -> F:
+    """Raw telemetry codes read as the values a mapping gives (``(2, 0)``: 2 reads as 0)."""
+    if not codes:
+        return raw
+    out = raw.copy()
+    for code, value in codes:
+        out[raw == code] = value
+    return out
 
 
 def _number_error(where: Where, i: int, spec: ColumnSpec, text: object) -> TelemetryError:
-    extra = ", 1/0, true/false or open/closed" if spec.quantity == "hatch" else ""
+    extra = ", 1/0, true/false or open/closed" if spec.quantity in STATES else ""
     return TelemetryError(f"{where.path}: {where.at(i)}, column {spec.name!r}: cannot read "
                           f"{str(text)!r} as a number (expected a number{extra}, or "
                           f"{_MISSING_HINT})")
@@ -422,6 +449,13 @@ def _check_usable(channels: list[Channel], path: str) -> None:
         if c.quantity == "pressure":
             have = c.valid if have is None else have | c.valid
     count = int(np.count_nonzero(have)) if have is not None else 0
+    names = [c.name for c in channels if c.quantity == "pressure"]
+    if count == 0 and names:
+        raise TelemetryError(f"{path}: no usable pressure reading: "
+                             f"{'column' if len(names) == 1 else 'columns'} "
+                             f"{', '.join(repr(n) for n in names)} "
+                             f"{'is' if len(names) == 1 else 'are'} empty in every row (or "
+                             "every reading was unusable; see the dropout rules)")
     if count < 2:
         raise TelemetryError(f"{path}: fewer than 2 usable rows ({count} with a time and a "
                              "pressure reading; need at least 2)")

@@ -52,13 +52,15 @@ from cabinleak.telemetry.clean import (
     _in_unit,
     _jump_limits,
     _sample,
+    check_plausible,
     find_steps,
     infer_resolution,
     resolve_steps,
     robust_sd,
 )
 from cabinleak.telemetry.columns import ColumnSpec
-from cabinleak.telemetry.model import Channel, DataIssue, Telemetry, TelemetryError
+from cabinleak.telemetry.feed import is_feed_file
+from cabinleak.telemetry.model import STATES, Channel, DataIssue, Telemetry, TelemetryError
 from cabinleak.telemetry.read import (
     _check_usable,
     _numbers,
@@ -158,7 +160,8 @@ def read_binned(path: str | Path, *, bin_s: float, mapping: str | Path | None = 
 
 def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: bool | None = None,
               bin_s: float | None = None, max_rows: int = 5_000_000,
-              progress: Callable[[float], None] | None = None) -> Telemetry:
+              progress: Callable[[float], None] | None = None,
+              year: int | None = None) -> Telemetry:
     """Read a table whole, or stream it into bins when it is long or binning is asked for.
 
     Parameters
@@ -174,6 +177,10 @@ def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: boo
     max_rows : int
         Tables with more rows (Parquet: as its metadata says; CSV: estimated from the file
         size and the first 1000 lines) are streamed.
+    year : int, optional
+        The year of a public ISS feed record's timestamps (see
+        :mod:`cabinleak.telemetry.feed`). A feed record (header ``item, timestamp, value``)
+        is always read whole: it holds only the changes.
 
     Returns
     -------
@@ -187,6 +194,8 @@ def read_auto(path: str | Path, *, mapping: str | Path | None = None, gauge: boo
     TelemetryError
         As the reader used; also for ``gauge=True`` together with ``bin_s``.
     """
+    if is_feed_file(path):
+        return read_telemetry(path, mapping=mapping, gauge=gauge, year=year)
     if gauge:
         if bin_s is not None:
             raise TelemetryError(f"{path}: a gauge table (a few hand readings) is not binned; "
@@ -271,7 +280,7 @@ class _Sums:
     def add(self, b: _Batch, raw: NDArray[np.floating]) -> None:
         if self.spec.quantity == "injection":
             self._injection(b, raw)
-        elif self.spec.quantity == "hatch":
+        elif self.spec.quantity in STATES:
             self._hatch(b, raw)
         else:
             self._measured(b, raw)
@@ -429,7 +438,7 @@ class _Sums:
                 parts.append(f"{self.n_sentinel} sentinel "
                              f"{'/'.join(f'{s:g}' for s in SENTINELS)}")
             if self.n_bad:
-                reason = {"hatch": "not 1/0", "injection": "negative"}.get(
+                reason = {**dict.fromkeys(STATES, "not 1/0"), "injection": "negative"}.get(
                     spec.quantity, PHYSICAL_RANGE.get(spec.quantity, (0, 0, ""))[2])
                 parts.append(f"{self.n_bad} impossible, {reason}")
             done = "taken as 0 kg added" if spec.quantity == "injection" else "set to missing"
@@ -590,6 +599,9 @@ class _Binner:
 
         def stats(spec: ColumnSpec) -> _Sums:
             raw = np.concatenate([h[2][spec.name] for h in head])[:HEAD_ROWS]
+            if spec.quantity in _MEASURED:  # a wrong unit shows in the first rows
+                raw64 = np.asarray(raw, dtype=np.float64)
+                check_plausible(spec, raw64, spec.to_si(raw64), self.base)
             return _Sums(spec, _head_stats(spec, raw))
 
         self.sums = list(pool.map(stats, self.src.specs))
@@ -651,7 +663,7 @@ class _Binner:
             count = s.count[:nb][used]
             if spec.quantity == "injection":
                 values = np.cumsum(s.sum[:nb])[used]
-            elif spec.quantity == "hatch":
+            elif spec.quantity in STATES:
                 values = np.where(count > 0, s.sum[:nb][used], np.nan)
             else:
                 with np.errstate(invalid="ignore", divide="ignore"):

@@ -20,7 +20,7 @@ from cabinleak.telemetry.clean import (
     Where,
 )
 from cabinleak.telemetry.columns import ColumnSpec, TableMapping, load_mapping
-from cabinleak.telemetry.model import TelemetryError
+from cabinleak.telemetry.model import STATES, TelemetryError
 from cabinleak.telemetry.read import (
     _ARROW_NULLS,
     _MISSING_HINT,
@@ -130,7 +130,7 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
     time_name, specs, ignored = _columns(names, name, table_map, time_column)
     # times and hatch states are text here (ISO times, open/closed); the rest numbers
     types = {time_name: pa.string()}
-    types.update({s.name: pa.string() if s.quantity == "hatch" else pa.float64()
+    types.update({s.name: pa.string() if s.quantity in STATES else pa.float64()
                   for s in specs})
     # Arrow converts small blocks in parallel and large ones serially: read blocks of at
     # most 1 MiB and join them into batches of about batch_rows rows
