@@ -149,3 +149,21 @@ def test_cli_json_on_a_real_record(tmp_path: Path, capsys: pytest.CaptureFixture
         out["leak_rate_kg_per_day"]["high"], rel=1e-12)
     assert out["effective_area_m2"]["low"] >= 0
     assert out["equivalent_hole_diameter_mm"]["low"] >= 0
+
+
+@pytest.mark.parametrize("name", ["iss-crewlock-eva-2017-10-10-feed.csv",
+                                  "iss-crewlock-eva-2017-10-10.csv"])
+def test_a_planned_depress_is_not_a_leak(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The real crewlock record of US EVA 45: pump down, a 5 psi hold, vent to vacuum,
+    6.4 h at vacuum, repress. The depress pump's status marks it as planned: no alarm,
+    no error, a bounded rate, and the note says what was left out. Before: a 'leak' of
+    −22,141 kg/day and Cd·A 13,085 mm²."""
+    args = (["--station", "iss"] if name.endswith("feed.csv") else ["--volume", "4m3"])
+    assert main(["analyze", str(REAL / name), *args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["leak_detected"] is False
+    assert out["detection"] is None or out["detection"]["alarm"] is False
+    assert any("planned depressurisation" in n for n in out["notes"])
+    q = out["leak_rate_kg_per_day"]
+    assert -25 < q["low"] <= q["high"] < 25
+    assert out["effective_area_m2"]["low"] >= 0

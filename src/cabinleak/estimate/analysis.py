@@ -21,7 +21,12 @@ import numpy as np
 
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
-from cabinleak.estimate.events import find_inflows, remove_inflows
+from cabinleak.estimate.events import (
+    find_inflows,
+    planned_events,
+    planned_spans,
+    remove_inflows,
+)
 from cabinleak.estimate.flowlaw import (
     Z95,
     LawFit,
@@ -131,6 +136,7 @@ class _Group:
     injections: tuple[Channel, ...]
     start_s: float
     notes: tuple[str, ...] = ()
+    states: tuple[Channel, ...] = ()  # depress pumps and vent valves: planned outflows
 
 
 def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) -> list[_Group]:
@@ -144,7 +150,8 @@ def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) ->
                                 "'# volume = 4.5 m3' line at the top of the table")
         label = tel.metadata.get("vehicle") or tel.metadata.get("module") or "volume"
         return [_Group(label, (), volume_m3, tel.of("pressure"), tel.of("temperature"),
-                       tel.of("injection"), float(tel.time_s[0]))]
+                       tel.of("injection"), float(tel.time_s[0]),
+                       states=tel.of("depress") + tel.of("vent"))]
     # hatch states: the station's, overridden by hatch columns at the end of the record
     states: dict[str, bool] = {}
     start = float(tel.time_s[0])
@@ -165,7 +172,8 @@ def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) ->
                              "analysed from there on")
     by_module: dict[str, list[Channel]] = {}
     for c in tel.channels:
-        if c.quantity in ("pressure", "temperature", "injection", "ppO2", "ppCO2"):
+        if c.quantity in ("pressure", "temperature", "injection", "ppO2", "ppCO2", "depress",
+                          "vent"):
             by_module.setdefault(module_of(c, station), []).append(c)
     out = []
     for mods in station.isolated_volumes(states):
@@ -180,7 +188,8 @@ def _groups(tel: Telemetry, station: Station | None, volume_m3: float | None) ->
         out.append(_Group(label, tuple(mods), vol, p,
                           tuple(c for c in chans if c.quantity == "temperature"),
                           tuple(c for c in chans if c.quantity == "injection"), start,
-                          tuple(notes)))
+                          tuple(notes),
+                          tuple(c for c in chans if c.quantity in ("depress", "vent"))))
     if not out:
         raise EstimateError(f"{tel.path}: no pressure column maps to a module of station "
                             f"{station.name!r}")
@@ -250,6 +259,18 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     pressure = g.pressure
     if st.pressure_resolution_Pa is not None:
         pressure = tuple(replace(c, resolution=st.pressure_resolution_Pa) for c in pressure)
+    spans: list[tuple[float, float, str]] = []
+    if g.states:
+        # a planned depress (pump on, vent open) and the repress after it are known: their
+        # rows are left out before the mass is formed (a cabin at vacuum has no composition)
+        held = _held(pressure[0].values)
+        spans = planned_spans(tel.time_s, [c.values for c in g.states], held,
+                              [c.name for c in g.states])
+        inside = np.zeros(tel.time_s.size, dtype=bool)
+        for a, b, _ in spans:
+            inside |= (tel.time_s >= a) & (tel.time_s <= b)
+        pressure = tuple(replace(c, values=np.where(inside, np.nan, c.values))
+                         for c in pressure)
     raw = mass_series(tel, pressure, g.temperature, volume_m3=g.volume_m3,
                       mole_fractions=gas.mass_to_mole_fractions(y), label=g.label,
                       modules=g.modules, injections=g.injections,
@@ -258,6 +279,11 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                       temperature_sd_K=st.temperature_sd_K, temperature_K=t_mod)
     if g.start_s > raw.time_s[0]:
         raw = _since(raw, g.start_s)
+    if spans:
+        # the planned stretches' rows are gone; their gas change is joined as known
+        planned = planned_events(raw, spans, float(raw.time_s[0]))
+        raw = remove_inflows(raw, planned)
+        notes += [e.describe(float(tel.time_s[0])) for e in planned]
     _check_plausible(tel, g, raw, st, notes)
     if raw.temperature_note:
         notes.append(raw.temperature_note)
@@ -368,6 +394,15 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
 # ground test at half an atmosphere over ambient; a record whose median is outside reads
 # in another unit or is not a cabin's.
 PLAUSIBLE_CABIN_PA = (150 * MMHG_PA, 1.5 * 101325.0)
+
+
+def _held(values: F) -> F:
+    """A channel's last reading held over the rows where it has none."""
+    ok = np.isfinite(values)
+    if not ok.any():
+        return values
+    idx = np.maximum.accumulate(np.where(ok, np.arange(values.size), 0))
+    return np.where(ok[idx], values[idx], np.nan)
 
 
 def _check_plausible(tel: Telemetry, g: _Group, ms: MassSeries, st: Settings,

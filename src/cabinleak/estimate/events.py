@@ -15,6 +15,7 @@ outflow before it would have removed meanwhile, is counted as a known addition.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -27,22 +28,53 @@ F = NDArray[np.float64]
 INFLOW_SIGMA = 6.0  # a block's inflow must be this many effective 1σ to count
 BLOCKS_S = (300.0, 600.0, 1200.0, 2400.0, 4800.0)
 LEVEL_WINDOW_S = 1800.0  # the level before and after is fitted over this long [s]
+RETURN_FRACTION = 0.01  # a repress is over when the pressure is this close to before
 
 
 @dataclass(frozen=True)
 class Inflow:
-    """A stretch where gas was added that no injection column explains."""
+    """A stretch left out of the analysis: gas added that no injection column explains
+    (``kind`` "inflow"), or a planned depress or vent and its repress (``kind`` "planned")."""
 
     start_s: float
     end_s: float
-    mass_kg: float  # gas added [kg]
+    mass_kg: float  # gas added across the stretch (negative: removed) [kg]
     pressure_rise_Pa: float  # about that much pressure at the volume's temperature
+    kind: str = "inflow"
+    reason: str = ""
+    joined: bool = True  # False: at an end of the record, nothing after it to join
 
     def describe(self, t0_s: float) -> str:
-        return (f"the pressure rose {self.pressure_rise_Pa / 133.322:.3g} mmHg from "
-                f"{(self.start_s - t0_s) / 3600:.1f} h to {(self.end_s - t0_s) / 3600:.1f} h "
+        when = f"from {(self.start_s - t0_s) / 3600:.1f} h to {(self.end_s - t0_s) / 3600:.1f} h"
+        if self.kind == "planned":
+            tail = (f"the level after it differs by {self.pressure_rise_Pa / 133.322:+.3g} mmHg "
+                    "and is joined to the level before" if self.joined
+                    else "the record after it is not used")
+            return (f"{self.reason} {when} is a planned depressurisation, not a leak: left "
+                    f"out with the repress after it; {tail}")
+        if not self.joined:
+            return (f"the pressure rose {when} with no injection logged, at an end of the "
+                    "record: left out")
+        return (f"the pressure rose {self.pressure_rise_Pa / 133.322:.3g} mmHg {when} "
                 f"with no injection logged: read as {self.mass_kg:.3g} kg of gas added "
                 "(an unlogged repress?) and left out; the leak is estimated around it")
+
+
+def _across(ms: MassSeries, a: float, b: float) -> tuple[float, bool]:
+    """Mass added across [a, b] [kg]: the level after less the level before, plus what
+    the outflow before it would have removed meanwhile; and whether both sides exist."""
+    t, m = ms.time_s, ms.mass_kg
+    before = (t >= a - LEVEL_WINDOW_S) & (t < a)
+    after = (t > b) & (t <= b + LEVEL_WINDOW_S)
+    if before.sum() < 3 or after.sum() < 3:
+        # sparse (sent-on-change) records: the nearest readings on each side
+        pre, post = np.flatnonzero(t < a), np.flatnonzero(t > b)
+        if pre.size == 0 or post.size == 0:
+            return 0.0, False
+        return float(np.median(m[post[:3]]) - np.median(m[pre[-3:]])), True
+    cb = np.polyfit(t[before] - a, m[before], 1)
+    ca = np.polyfit(t[after] - b, m[after], 1)
+    return float(ca[1] - cb[1]) + max(-float(cb[0]), 0.0) * (b - a), True
 
 
 def find_inflows(ms: MassSeries, wander: RateNoise | None = None) -> list[Inflow]:
@@ -78,20 +110,61 @@ def find_inflows(ms: MassSeries, wander: RateNoise | None = None) -> list[Inflow
     out = []
     for a, b in merged:
         a, b = max(a, float(t[0])), min(b, float(t[-1]))
-        before = (t >= a - LEVEL_WINDOW_S) & (t < a)
-        after = (t > b) & (t <= b + LEVEL_WINDOW_S)
-        if before.sum() < 3 or after.sum() < 3:
-            # at an end of the record: nothing to join, drop the stretch all the same
-            level_gap = 0.0
-            q_before = 0.0
-        else:
-            cb = np.polyfit(t[before] - a, m[before], 1)
-            ca = np.polyfit(t[after] - b, m[after], 1)
-            q_before = -float(cb[0])
-            level_gap = float(ca[1] - cb[1])
-        added = level_gap + max(q_before, 0.0) * (b - a)
+        added, joined = _across(ms, a, b)
         rise = added * ms.gas_constant * float(np.mean(ms.temperature_K)) / ms.volume_m3
-        out.append(Inflow(a, b, added, rise))
+        out.append(Inflow(a, b, added, rise, joined=joined))
+    return out
+
+
+def planned_spans(time_s: F, states: list[NDArray[np.float64]], pressure_Pa: F,
+                  names: list[str]) -> list[tuple[float, float, str]]:
+    """Stretches of a planned depressurisation: from a depress pump or vent valve turning
+    on until the pressure is back within :data:`RETURN_FRACTION` of its level before
+    (the repress after an EVA), or the end of the record.
+
+    ``states`` are the pump/valve channels on the table's rows (1 on, 0 off, NaN unknown:
+    the last known state holds).
+    """
+    t = np.asarray(time_s, dtype=float)
+    p = np.asarray(pressure_Pa, dtype=float)
+    runs: list[tuple[float, float, str]] = []
+    for values, name in zip(states, names, strict=True):
+        v = np.asarray(values, dtype=float)
+        known = np.isfinite(v)
+        if not known.any():
+            continue
+        idx = np.maximum.accumulate(np.where(known, np.arange(v.size), 0))
+        on = np.where(known[idx], v[idx] > 0.5, False)
+        edges = np.flatnonzero(np.diff(np.r_[False, on, False].astype(np.int8)))
+        for i, j in zip(edges[::2], edges[1::2], strict=True):
+            a, b = float(t[i]), float(t[j - 1])
+            pre = np.isfinite(p) & (t < a)
+            level = float(np.median(p[pre][-20:])) if pre.any() else math.nan
+            back = np.flatnonzero((t > b) & np.isfinite(p)
+                                  & (np.abs(p - level) <= RETURN_FRACTION * level))
+            # a few minutes more: the repress settles (overshoot, valve closing)
+            end = min(float(t[back[0]]) + 600.0, float(t[-1])) if back.size else float(t[-1])
+            runs.append((a, end, name))
+    runs.sort()
+    merged: list[tuple[float, float, str]] = []
+    for a, b, n in runs:
+        if merged and a <= merged[-1][1]:
+            pa, pb, pn = merged[-1]
+            merged[-1] = (pa, max(pb, b), pn if n in pn else f"{pn}, {n}")
+        else:
+            merged.append((a, b, n))
+    return merged
+
+
+def planned_events(ms: MassSeries, spans: list[tuple[float, float, str]],
+                   t0_s: float) -> list[Inflow]:
+    """The planned stretches of a series as events whose gas change is known (joined)."""
+    out = []
+    for a, b, name in spans:
+        added, joined = _across(ms, a, b)
+        rise = added * ms.gas_constant * float(np.mean(ms.temperature_K)) / ms.volume_m3
+        out.append(Inflow(a, b, added, rise, kind="planned",
+                          reason=f"{name} on", joined=joined))
     return out
 
 
