@@ -230,7 +230,7 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     temperature_note = ""
     if compensated:
         # the sensor may see the gas late, partly or offset: fit how it follows it
-        coupling = fit_coupling(t, p, temp, nominal_K=temperature_K)
+        coupling = fit_coupling(t, p, temp, nominal_K=temperature_K, sensor_sd_K=t_sd)
         temp = coupling.gas_temperature(t, temp)
         t_sd_row = t_sd_row * coupling.gain
         temperature_note = coupling.note

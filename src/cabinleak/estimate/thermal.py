@@ -31,6 +31,8 @@ LAGS_S = tuple(600.0 * k for k in range(-3, 7))  # -30 min to +60 min
 AGREE_SIGMA = 3.0
 CABIN_RANGE_K = (288.15, 303.15)  # 15 °C to 30 °C (ISS: 18.3-26.7 °C)
 MIN_DIFFERENCES = 12
+# the sensor's 10-min changes must vary by this much (1σ) to fit a gain from them [K]
+MIN_SWING_K = 0.02
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def _bins(t: F, x: F) -> tuple[F, F]:
 
 
 def fit_coupling(time_s: F, pressure_Pa: F, sensor_K: F, *,
-                 nominal_K: float = 295.0) -> Coupling:
+                 nominal_K: float = 295.0, sensor_sd_K: float = 0.0) -> Coupling:
     """Fit the sensor's gain, lag and level to a pressure record (see the module).
 
     Parameters
@@ -77,6 +79,11 @@ def fit_coupling(time_s: F, pressure_Pa: F, sensor_K: F, *,
     sensor_K : the combined temperature reading [K] (gaps filled).
     nominal_K : the volume's nominal gas temperature [K], the level when the sensor's
         own mean is not a plausible cabin temperature.
+    sensor_sd_K : the sensor's white noise per sample [K]. Noise in the regressor biases
+        the slope toward 0 by the reliability λ = 1 − Var(noise)/Var(ΔT) (errors in
+        variables; Fuller 1987, §1.1): the slope is divided by λ, and where λ < 0.8 the
+        record's temperature changes are too small against its noise to fit a gain and
+        the gas law is kept.
     """
     t = np.asarray(time_s, dtype=float)
     ok = np.isfinite(pressure_Pa) & np.isfinite(sensor_K) & (pressure_Pa > 0) & (sensor_K > 0)
@@ -92,6 +99,10 @@ def fit_coupling(time_s: F, pressure_Pa: F, sensor_K: F, *,
                         f"not a cabin's: its changes are used, at the level of "
                         f"{level - 273.15:.1f} °C")
     _, lp = _bins(t[ok], np.log(pressure_Pa[ok]))
+    idx = np.floor((t[ok] - t[ok][0]) / BIN_S).astype(np.int64)
+    per_bin = np.bincount(idx).astype(float)
+    per_bin = per_bin[per_bin > 0]
+    noise_dx = (sensor_sd_K / mean_s) ** 2 * (1.0 / per_bin[1:] + 1.0 / per_bin[:-1])
     best: tuple[float, float, float, float] | None = None  # (rss, β, sd, lag)
     for lag in LAGS_S:
         ts = np.interp(t[ok] + lag, t[ok], sensor_K[ok])
@@ -110,15 +121,22 @@ def fit_coupling(time_s: F, pressure_Pa: F, sensor_K: F, *,
             use = np.abs(res) <= 5.0 * scale
         if use.sum() < MIN_DIFFERENCES:
             continue
+        var_dx = float(np.var(dx[use]))
+        if math.sqrt(var_dx) * mean_s < MIN_SWING_K:
+            continue  # a steady drift (a ground test): the gain is not identifiable
+        reliability = 1.0 - float(np.mean(noise_dx[use])) / var_dx if var_dx > 0 else 0.0
+        if reliability < 0.8:
+            continue
         a = np.column_stack([np.ones(int(use.sum())), dx[use]])
         coef, *_ = np.linalg.lstsq(a, dy[use], rcond=None)
+        coef[1] /= reliability
         res = dy[use] - a @ coef
         dof = max(int(use.sum()) - 2, 1)
         s2 = float(res @ res) / dof
         sxx = float(np.sum((dx[use] - dx[use].mean()) ** 2))
         if sxx <= 0:
             continue
-        sd = math.sqrt(s2 / sxx)
+        sd = math.sqrt(s2 / sxx) / reliability
         # consecutive differences of a white error are anti-correlated (lag-one ρ = −½);
         # the slope's 1σ from the residuals is kept as it is (conservative for β)
         rss = float(res @ res) / int(use.sum())
