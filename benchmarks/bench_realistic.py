@@ -27,7 +27,7 @@ import numpy as np
 from _common import machine_info, table, write_section
 
 from cabinleak.estimate.analysis import Settings, analyze
-from cabinleak.estimate.detect import YEAR_S, detect_leak, slope_sd
+from cabinleak.estimate.detect import YEAR_S, detect_leak
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.station import Station, load_station
 from cabinleak.telemetry import Telemetry
@@ -52,11 +52,7 @@ def renewal_alarms(tel: Telemetry, iss: Station) -> tuple[int, float]:
     """Alarms of the analysis's test over a record, restarted after each; and its length."""
     a = analyze(as_station(tel), station=iss, settings=Settings())
     v = a.primary
-    ms = v.series
-    from cabinleak.estimate.analysis import _wander  # the analysis's own noise model
-    from cabinleak.estimate.analysis import default_wander_Pa_per_s
-    kg_per_pa = ms.volume_m3 / (ms.gas_constant * float(np.mean(ms.temperature_K)))
-    wander = _wander(ms, default_wander_Pa_per_s(iss, ms.modules) * kg_per_pa, 6 * 3600.0)
+    ms, wander = v.series, v.wander  # the analysis's own noise model
     t, m, sd = ms.time_s, ms.mass_kg, ms.mass_sd_kg
     start, alarms = float(t[0]), 0
     while True:

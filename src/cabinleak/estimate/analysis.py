@@ -387,7 +387,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                           effective_area_m2=cda, hole_diameter_m=hole, discharge_coefficient=cd,
                           leak_detected=bool(detected), onset_s=onset, forecast=fc,
                           fit_time_s=fit_t, fit_pressure_Pa=fit_p, crew_source_kg_per_s=source,
-                          notes=tuple(notes))
+                          notes=tuple(notes), wander=wander)
 
 
 # Cabin pressures of crewed volumes, from Skylab's and Apollo's 5 psi (259 mmHg) to a

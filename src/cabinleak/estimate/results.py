@@ -17,6 +17,7 @@ from cabinleak.estimate.flowlaw import LawComparison, LawFit
 from cabinleak.estimate.forecast import Forecast, Interval
 from cabinleak.estimate.kalman import RateTrack
 from cabinleak.estimate.mass import MassSeries
+from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, format_duration
 
 F = NDArray[np.float64]
@@ -78,6 +79,7 @@ class VolumeAnalysis:
     fit_pressure_Pa: F  # [3, n]: 2.5 %, 50 %, 97.5 % of the fitted pressure
     crew_source_kg_per_s: float = 0.0
     notes: tuple[str, ...] = ()
+    wander: RateNoise | None = None  # the outflow scatter the test and intervals used
 
     @property
     def fit(self) -> LawFit:
