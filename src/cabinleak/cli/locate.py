@@ -144,7 +144,7 @@ def _summary(post: Posterior, tests: Sequence[DoneTest], rec: Recommendation | N
         "tests": [t.to_dict() for t in tests]}
     if rec is not None and not done(post, ctx.target):
         out["next"] = {"close": sorted(rec.config.closed), "hours": rec.duration_s / HOUR_S,
-                       "groups": [rec.config.label(ctx.cells, g)
+                       "groups": [list(rec.config.modules(ctx.cells, g))
                                   for g in range(len(rec.config.groups))]}
     return out
 

@@ -1,0 +1,107 @@
+"""``cabinleak locate`` under bad input: typed readings, damaged sessions, a changed
+``--rate``, and how groups are named. Every test drives the real command line
+(:func:`cabinleak.cli.main`), with the crew's typing fed to ``input``."""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cabinleak.cli import main
+from cabinleak.station import load_station
+
+Answer = str | Callable[[int], str]
+ISS_MODULES = set(load_station("iss").module_ids)
+
+
+def quiet(n: int) -> str:
+    """No change in any of the ``n`` groups, as START END."""
+    return "; ".join(f"{g}: 760.00 760.00" for g in range(1, n + 1))
+
+
+def first_bad(value: str) -> Callable[[int], str]:
+    """Group 1 reads ``value`` (START END or one change), the others no change."""
+    return lambda n: "; ".join([f"1: {value}"] + [f"{g}: 760 760" for g in range(2, n + 1)])
+
+
+class Crew:
+    """Types the answers in order at the readings prompt; an answer may depend on the
+    number of groups of the test shown last. Ends the input (EOF) when out of answers."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], answers: list[Answer]) -> None:
+        self.capsys = capsys
+        self.answers = list(answers)
+        self.out = ""
+        self.err = ""
+
+    def __call__(self, prompt: str = "") -> str:
+        got = self.capsys.readouterr()
+        self.out += got.out
+        self.err += got.err
+        if not self.answers:
+            raise EOFError
+        answer = self.answers.pop(0)
+        if callable(answer):
+            shown = [line for line in self.out.splitlines() if line.startswith("Next test")]
+            answer = answer(len(re.findall(r"group \d+:", shown[-1])))
+        return answer
+
+    def finish(self) -> tuple[str, str]:
+        got = self.capsys.readouterr()
+        return self.out + got.out, self.err + got.err
+
+
+def run_crew(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+             answers: list[Answer], *args: str) -> tuple[int, str, str]:
+    crew = Crew(capsys, answers)
+    monkeypatch.setattr(builtins, "input", crew)
+    rc = main(["locate", "--station", "iss", "--interactive", *args])
+    out, err = crew.finish()
+    return rc, out, err
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Runs ``argv``; it must end with exit code 2 and exactly one line on stderr."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("cabinleak: error: ") and "Traceback" not in err
+    return err.strip()
+
+
+def saved_tests(session: Path) -> list[dict]:
+    return json.loads(session.read_text())["tests"]
+
+
+# ---------------------------------------------------------------- groups by module
+
+
+def test_groups_are_listed_by_their_modules(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["locate", "--station", "iss", "--rate", "0.7kg/day",
+            "--session", str(tmp_path / "s.json")]
+    assert main([*argv, "--json"]) == 0
+    groups = json.loads(capsys.readouterr().out)["next"]["groups"]
+    assert all(isinstance(g, list) for g in groups)
+    listed = [m for g in groups for m in g]
+    assert sorted(listed) == sorted(ISS_MODULES)  # every module once
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    shown = next(line for line in text.splitlines() if line.startswith("Next test"))
+    assert " more" not in shown
+    assert all(m in shown for m in ISS_MODULES)
+
+
+def test_simulated_campaign_json_lists_group_modules(capsys: pytest.CaptureFixture[str]
+                                                    ) -> None:
+    assert main(["locate", "--station", "iss", "--simulate-leak", "soyuz-om:2mm",
+                 "--json"]) == 0
+    for t in json.loads(capsys.readouterr().out)["tests"]:
+        assert [m for g in t["groups"] for m in g] and \
+            sorted(m for g in t["groups"] for m in g) == sorted(ISS_MODULES)
+        assert not any(" more" in k for k in t["readings_mmHg"])
