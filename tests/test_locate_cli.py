@@ -78,6 +78,64 @@ def saved_tests(session: Path) -> list[dict]:
     return json.loads(session.read_text())["tests"]
 
 
+# ---------------------------------------------------------------- typed readings
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("760 nan", "not a number"),
+    ("nan", "not a number"),
+    ("760 inf", "not a finite number"),
+    ("760 1e308", "between 0 and"),
+    ("-1e308", "larger than the whole cabin pressure"),
+    ("760 -760", "between 0 and"),
+    ("-760 760", "between 0 and"),
+    ("-900", "larger than the whole cabin pressure"),
+])
+def test_bad_typed_reading_is_refused_and_asked_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        typed: str, expected: str) -> None:
+    """A first test typed well, then a bad reading: one line says what is wrong and what
+    is expected, the crew is asked again, and nothing entered before is lost."""
+    session = tmp_path / "s.json"
+    rc, out, err = run_crew(monkeypatch, capsys, [quiet, first_bad(typed), quiet],
+                            "--rate", "0.7kg/day", "--session", str(session))
+    assert rc == 0 and "Traceback" not in out + err
+    refusals = [line for line in out.splitlines() if expected in line]
+    assert len(refusals) == 1, out
+    assert "mmHg" in refusals[0]
+    tests = saved_tests(session)
+    assert len(tests) == 2  # the good test before and the one typed again
+    assert all(dp == 0.0 for t in tests for dp in t["dp_mmHg"])
+    # and the session resumes
+    assert main(["locate", "--station", "iss", "--rate", "0.7kg/day", "--session",
+                 str(session), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["tests"]) == 2
+
+
+@pytest.mark.parametrize(("reading", "expected"), [
+    ("nan", "not a number"),
+    ("[760.0, inf]", "not a finite number"),
+    ("-1e308", "larger than the whole cabin pressure"),
+    ("[-748.2, 748.0]", "between 0 and"),
+])
+def test_bad_reading_in_results_file_is_one_line(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 reading: str, expected: str) -> None:
+    f = tmp_path / "r.toml"
+    f.write_text('[[test]]\nclosed = ["zvezda-prk"]\nhours = 1\n'
+                 f"readings_mmHg = {{1 = 0, 2 = {reading}}}\n")
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--results", str(f)])
+    assert expected in err and "test 1" in err and "group 2" in err
+
+
+def test_hours_must_be_finite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "r.toml"
+    f.write_text('[[test]]\nclosed = ["zvezda-prk"]\nhours = inf\n'
+                 "readings_mmHg = {1 = 0, 2 = 0}\n")
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--results", str(f)])
+    assert "hold" in err and "inf" in err
+
+
 # ---------------------------------------------------------------- groups by module
 
 

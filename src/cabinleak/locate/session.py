@@ -8,6 +8,7 @@ file is small, readable and can be resumed with another planner.
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,16 +47,55 @@ def build_posterior(ctx: SearchContext, base: Posterior, tests: Sequence[DoneTes
     return post
 
 
+#: What a reading is, said in every message about a bad one.
+EXPECTED = "START END gauge readings in mmHg, e.g. 748.2 745.1, or one change, e.g. -3.1"
+#: The highest gauge reading taken as a cabin pressure, in units of the station's own.
+MAX_GAUGE = 2.0
+
+
+def cabin_mmHg(ctx: SearchContext) -> float:
+    """The station's cabin pressure [mmHg]: no test can change it by more."""
+    return ctx.sensing.pressure_Pa / MMHG_PA
+
+
+def _number(x: float, what: str, where: str) -> float:
+    if math.isnan(x):
+        raise SessionError(f"{where}: {what} nan is not a number (expected {EXPECTED})")
+    if not math.isfinite(x):
+        raise SessionError(f"{where}: {what} {x:g} is not a finite number "
+                           f"(expected {EXPECTED})")
+    return x
+
+
+def reading_mmHg(values: Sequence[float], ctx: SearchContext, where: str) -> float:
+    """A group's pressure change [mmHg] from [start, end] gauge readings or one change.
+
+    Readings must be cabin pressures, 0 < p <= 2 × the station's pressure; the change is
+    checked by :func:`check_test`.
+    """
+    if len(values) == 1:
+        return _number(float(values[0]), "the change", where)
+    top = MAX_GAUGE * cabin_mmHg(ctx)
+    for x in values:
+        _number(float(x), "a gauge reading", where)
+        if not 0.0 < x <= top:
+            raise SessionError(f"{where}: a gauge reading of {x:g} mmHg is not a cabin "
+                               f"pressure (expected readings between 0 and {top:.0f} mmHg, "
+                               "e.g. 748.2 745.1)")
+    return float(values[1]) - float(values[0])
+
+
 def check_test(ctx: SearchContext, closed: Sequence[str], hours: float,
                 readings: dict[int, float], where: str) -> DoneTest:
-    """A typed or filed test, checked: names, the crew rule, every group read once."""
+    """A typed or filed test, checked: names, the crew rule, every group read once, each
+    change a finite number smaller than the whole cabin pressure."""
     for h in closed:
         try:
             ctx.station.hatch(h)
         except CabinleakError as exc:
             raise SessionError(f"{where}: {exc}") from None
-    if not hours > 0:
-        raise SessionError(f"{where}: the hold must be > 0 h, got {hours:g}")
+    if not (math.isfinite(hours) and hours > 0):
+        raise SessionError(f"{where}: the hold must be > 0 h and finite, got {hours:g}")
     cfg = configure(ctx.station, ctx.cells, closed)
     reason = ctx.constraints.allows(cfg, ctx.cells)
     if reason:
@@ -65,11 +105,19 @@ def check_test(ctx: SearchContext, closed: Sequence[str], hours: float,
     if extra:
         raise SessionError(f"{where}: closing {', '.join(closed) or 'nothing'} forms groups "
                            f"1-{n}, not {', '.join(map(str, extra))}")
+    cabin = cabin_mmHg(ctx)
+    for g, dp in sorted(readings.items()):
+        _number(dp, "the change", f"{where}, group {g}")
+        if abs(dp) >= cabin:
+            raise SessionError(f"{where}, group {g}: a change of {dp:+g} mmHg is larger than "
+                               f"the whole cabin pressure ({cabin:.0f} mmHg) (expected "
+                               f"{EXPECTED})")
     missing = [g for g in range(1, n + 1) if g not in readings]
     if missing:
         labels = "; ".join(f"{g}: {cfg.label(ctx.cells, g - 1)}" for g in missing)
         raise SessionError(f"{where}: no reading for group(s) {labels}")
-    return DoneTest(tuple(sorted(closed)), hours, tuple(readings[g] for g in range(1, n + 1)))
+    return DoneTest(tuple(sorted(closed)), hours,
+                    tuple(float(readings[g]) for g in range(1, n + 1)))
 
 
 def test_from_telemetry(path: str, ctx: SearchContext) -> DoneTest:
@@ -118,13 +166,13 @@ def _closed_hatch(c: Any, ctx: SearchContext) -> str | None:
                        f"{ctx.station.name!r}")
 
 
-def _reading(text: object, where: str) -> float:
+def _reading(text: object, ctx: SearchContext, where: str) -> float:
     """A group's pressure change [mmHg] from [start, end] or from one number."""
     if isinstance(text, int | float) and not isinstance(text, bool):
-        return float(text)
+        return reading_mmHg([float(text)], ctx, where)
     if (isinstance(text, list) and len(text) == 2
-            and all(isinstance(x, int | float) for x in text)):
-        return float(text[1]) - float(text[0])
+            and all(isinstance(x, int | float) and not isinstance(x, bool) for x in text)):
+        return reading_mmHg([float(x) for x in text], ctx, where)
     raise SessionError(f"{where}: expected [start, end] in mmHg or one change, got {text!r}")
 
 
@@ -142,7 +190,7 @@ def load_results(path: str, ctx: SearchContext) -> list[DoneTest]:
             raise SessionError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
                                "(expected closed, hours, readings_mmHg)")
         try:
-            readings = {int(k): _reading(v, f"{where}, group {k}")
+            readings = {int(k): _reading(v, ctx, f"{where}, group {k}")
                         for k, v in dict(t["readings_mmHg"]).items()}
             tests.append(check_test(ctx, list(t["closed"]), float(t["hours"]), readings,
                                      where))
@@ -170,7 +218,7 @@ def parse_typed(line: str, ctx: SearchContext, rec: Recommendation) -> DoneTest:
                                "e.g. 2: 748.2 745.1") from None
         if not sep or len(nums) not in (1, 2):
             raise SessionError(f"cannot read {part!r}: expected GROUP: START END in mmHg")
-        readings[group] = nums[0] if len(nums) == 1 else nums[1] - nums[0]
+        readings[group] = reading_mmHg(nums, ctx, f"readings, group {group}")
     return check_test(ctx, sorted(rec.config.closed), rec.duration_s / HOUR_S, readings,
                        "readings")
 
