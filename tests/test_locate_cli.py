@@ -136,6 +136,96 @@ def test_hours_must_be_finite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "hold" in err and "inf" in err
 
 
+# ---------------------------------------------------------------- damaged sessions
+
+
+def _good_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str]) -> Path:
+    session = tmp_path / "s.json"
+    rc, _, _ = run_crew(monkeypatch, capsys, [quiet], "--rate", "0.7kg/day",
+                        "--session", str(session))
+    assert rc == 0 and len(saved_tests(session)) == 1
+    return session
+
+
+@pytest.mark.parametrize("damage", [
+    b"[1, 2, 3]",
+    b"\x00\xff\xfe garbage \x89PNG",
+    b"",
+    b'{"station": "iss", "tests": [{"closed": ["harmony-pma-3", "rassvet-soyuz-om"], '
+    b'"hours": 0.675, "dp_mmHg": [NaN, 0.0, 0.0]}]}',
+    b'{"station": "iss", "tests": {"closed": []}}',
+    b'{"station": "iss", "tests": [{"closed": "zvezda-prk", "hours": 1, "dp_mmHg": [0, 0]}]}',
+    b'{"station": "iss", "tests": [{"closed": ["zvezda-prk"], "hours": "x", '
+    b'"dp_mmHg": [0, 0]}]}',
+    b'{"station": "iss", "tests": [{"closed": ["zvezda-prk"], "hours": 1, "dp_mmHg": 0}]}',
+])
+def test_damaged_session_is_one_line_and_names_the_good_copy(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        damage: bytes) -> None:
+    session = _good_session(tmp_path, monkeypatch, capsys)
+    good = session.read_bytes()
+    session.write_bytes(damage)
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--rate", "0.7kg/day",
+                                  "--session", str(session), "--json"])
+    backup = Path(str(session) + ".bak")
+    assert "damaged" in err and str(backup) in err
+    assert backup.read_bytes() == good  # the last good session, kept beside it
+    assert session.read_bytes() == damage  # the damaged file is left for inspection
+    # the good copy resumes
+    assert main(["locate", "--station", "iss", "--rate", "0.7kg/day", "--session",
+                 str(backup), "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["tests"]) == 1
+
+
+def test_damaged_session_without_a_good_copy(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    session = tmp_path / "s.json"
+    session.write_bytes(b"[]")
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--session", str(session)])
+    assert "damaged" in err and "no earlier good copy" in err
+
+
+def test_session_of_another_station_is_one_line(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    session = tmp_path / "s.json"
+    session.write_text('{"station": "mir", "tests": []}')
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--session", str(session)])
+    assert "'mir'" in err and "another --session" in err
+
+
+# ---------------------------------------------------------------- the rate prior
+
+
+def test_session_keeps_the_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    session = _good_session(tmp_path, monkeypatch, capsys)
+    assert json.loads(session.read_text())["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+    argv = ["locate", "--station", "iss", "--session", str(session), "--json"]
+    # resumed with the same rate, in other units: the same recommendation
+    assert main([*argv, "--rate", "700g/day"]) == 0
+    same = json.loads(capsys.readouterr().out)
+    # resumed with another rate: refused, saying which rate the session has
+    err = one_line_error(capsys, [*argv, "--rate", "5kg/day"])
+    assert "0.7 kg/day" in err and "5 kg/day" in err
+    # resumed without --rate: the session's rate, with a note
+    assert main(argv) == 0
+    got = capsys.readouterr()
+    assert json.loads(got.out) == same
+    assert "0.7 kg/day" in got.err and len(got.err.strip().splitlines()) == 1
+    assert json.loads(got.out)["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+
+
+def test_session_without_a_rate_refuses_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    session = tmp_path / "s.json"
+    rc, _, _ = run_crew(monkeypatch, capsys, [quiet], "--session", str(session))
+    assert rc == 0 and json.loads(session.read_text())["rate_kg_per_day"] is None
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--rate", "0.7kg/day",
+                                  "--session", str(session)])
+    assert "without --rate" in err
+
+
 # ---------------------------------------------------------------- groups by module
 
 
