@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import builtins
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -194,6 +197,21 @@ def test_session_of_another_station_is_one_line(tmp_path: Path,
     assert "'mir'" in err and "another --session" in err
 
 
+def test_damaged_session_in_a_real_process(tmp_path: Path) -> None:
+    """The whole of stderr, from the command run as a process: one line, exit code 2."""
+    session = tmp_path / "s.json"
+    session.write_bytes(b'{"station": "iss", "tests": [{"closed": ["zvezda-prk"], '
+                        b'"hours": 1, "dp_mmHg": [NaN, 0]}]}')
+    run = subprocess.run(
+        [sys.executable, "-c", "import sys; from cabinleak.cli import main; sys.exit(main())",
+         "locate", "--station", "iss", "--session", str(session)],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"cabinleak: error: {session}: damaged session (")
+    assert "NaN" in run.stderr and len(run.stderr.splitlines()) == 1, run.stderr
+
+
 # ---------------------------------------------------------------- the rate prior
 
 
@@ -224,6 +242,21 @@ def test_session_without_a_rate_refuses_one(tmp_path: Path, monkeypatch: pytest.
     err = one_line_error(capsys, ["locate", "--station", "iss", "--rate", "0.7kg/day",
                                   "--session", str(session)])
     assert "without --rate" in err
+
+
+def test_session_from_before_the_rate_was_kept(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A session file without rate_kg_per_day (written by an earlier version) resumes
+    with the --rate given."""
+    session = tmp_path / "s.json"
+    session.write_text('{"station": "iss", "tests": [{"closed": ["zvezda-prk"], '
+                       '"hours": 1.0, "dp_mmHg": [0.0, -0.4]}]}')
+    assert main(["locate", "--station", "iss", "--rate", "0.7kg/day", "--session",
+                 str(session), "--json"]) == 0
+    got = capsys.readouterr()
+    out = json.loads(got.out)
+    assert len(out["tests"]) == 1 and out["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+    assert got.err == ""
 
 
 # ---------------------------------------------------------------- groups by module
