@@ -122,7 +122,7 @@ def test_interactive_campaign_with_typed_readings(tmp_path: Path,
     saved = json.loads(session.read_text())
     assert saved["station"] == "iss" and len(saved["tests"]) >= 1
     # the saved session rebuilds the same posterior
-    post = build_posterior(ctx, base, load_session(session, ctx))
+    post = build_posterior(ctx, base, load_session(session, ctx).tests)
     assert post.best()[0] == "prk" and post.best()[1] >= 0.95
 
 

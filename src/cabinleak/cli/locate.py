@@ -4,7 +4,8 @@ Three ways to run it:
 
 * interactive (a terminal): the posterior, the recommended test, then the readings
   typed in; repeated until one volume is likely enough. The session is saved after
-  every step (``--session``) and picked up again when the command is rerun;
+  every step (``--session``, with its ``--rate``; a copy beside it as FILE.bak) and
+  picked up again when the command is rerun;
 * ``--results FILE``: the same from a file of tests already run (for scripts);
 * ``--simulate-leak MODULE:RATE``: a whole campaign against a simulated leak, and
   ``--evaluate``: the planner against the baselines over many simulated leaks.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import tomllib
 from collections.abc import Callable, Sequence
@@ -34,6 +36,7 @@ from cabinleak.locate.planner import InformationPlanner
 from cabinleak.locate.policy import Policy, Recommendation, SearchContext, done, schedule
 from cabinleak.locate.session import (
     DoneTest,
+    Session,
     SessionError,
     build_posterior,
     load_results,
@@ -96,8 +99,38 @@ def _station_context(args: argparse.Namespace) -> tuple[Station, SearchContext]:
     return station, ctx
 
 
-def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterior]:
-    station, ctx = _station_context(args)
+def _rate(args: argparse.Namespace) -> float | None:
+    """``--rate`` in kg/day, or None."""
+    if not args.rate:
+        return None
+    return parse_quantity(args.rate, "mass_rate", default_unit="kg/day") * DAY_S
+
+
+def _session_rate(given: float | None, saved: Session, path: Path) -> float | None:
+    """The rate to resume ``saved`` with: its own. Another ``--rate`` would silently
+    change the recommendations, so it is refused; none given, the saved one is used and
+    said so."""
+    if not saved.rate_saved:  # a file from before the rate was kept
+        return given
+    was = "without --rate" if saved.rate_kg_per_day is None else \
+        f"with --rate {saved.rate_kg_per_day:g} kg/day"
+    if given is None:
+        if saved.rate_kg_per_day is not None:
+            print(f"cabinleak locate: resuming {path}, started {was}: using that rate",
+                  file=sys.stderr)
+        return saved.rate_kg_per_day
+    if saved.rate_kg_per_day is None or not math.isclose(given, saved.rate_kg_per_day,
+                                                          rel_tol=1e-9):
+        raise SessionError(f"{path} was started {was}; resuming it with --rate {given:g} "
+                           "kg/day would change the recommendations: leave out --rate to "
+                           "keep the session's, or start a new session with another "
+                           "--session")
+    return saved.rate_kg_per_day
+
+
+def _prior(args: argparse.Namespace, ctx: SearchContext, rate_kg_per_day: float | None
+           ) -> Posterior:
+    """The prior: ``--prior`` weights, and the rate prior centred on ``rate_kg_per_day``."""
     weights = None
     if args.prior:
         try:
@@ -105,10 +138,8 @@ def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterio
         except tomllib.TOMLDecodeError as exc:
             raise SessionError(f"{args.prior}: not valid TOML ({exc})") from None
         weights = {str(k): float(v) for k, v in data.get("weights", data).items()}
-    rate = None
-    if args.rate:
-        rate = (parse_quantity(args.rate, "mass_rate", default_unit="kg/day") * DAY_S, 0.2)
-    return station, ctx, prior(ctx.cells, weights=weights, station_rate_kg_per_day=rate)
+    rate = None if rate_kg_per_day is None else (rate_kg_per_day, 0.2)
+    return prior(ctx.cells, weights=weights, station_rate_kg_per_day=rate)
 
 
 def _recommend(planner: Policy, post: Posterior, ctx: SearchContext) -> Recommendation | None:
@@ -134,17 +165,18 @@ def _show(post: Posterior, rec: Recommendation | None, ctx: SearchContext) -> st
 
 
 def _summary(post: Posterior, tests: Sequence[DoneTest], rec: Recommendation | None,
-             ctx: SearchContext) -> dict[str, Any]:
+             ctx: SearchContext, rate_kg_per_day: float | None) -> dict[str, Any]:
     best, p = post.best()
     out: dict[str, Any] = {
         "found": best if done(post, ctx.target) else None, "best": best, "confidence": p,
+        "rate_kg_per_day": rate_kg_per_day,
         "elapsed_h": sum(t.hours for t in tests) + len(tests) * ctx.setup_s / HOUR_S,
         "posterior": {c.id: float(q) for c, q in zip(ctx.cells, post.cell_probabilities,
                                                      strict=True)} | {"none": post.p_none},
         "tests": [t.to_dict() for t in tests]}
     if rec is not None and not done(post, ctx.target):
         out["next"] = {"close": sorted(rec.config.closed), "hours": rec.duration_s / HOUR_S,
-                       "groups": [rec.config.label(ctx.cells, g)
+                       "groups": [list(rec.config.modules(ctx.cells, g))
                                   for g in range(len(rec.config.groups))]}
     return out
 
@@ -154,27 +186,31 @@ def cmd_locate(args: argparse.Namespace) -> int:
         return _evaluate(args)
     if args.simulate_leak:
         return _simulated(args)
-    _, ctx, base = _context(args)
     planner = POLICIES[args.policy]()
     tests: list[DoneTest] = []
     session = Path(args.session) if args.session else None
+    _, ctx = _station_context(args)
+    rate = _rate(args)
     if args.results:
         tests = load_results(args.results, ctx)
     elif session is not None and session.exists():
-        tests = load_session(session, ctx)
+        saved = load_session(session, ctx)
+        rate = _session_rate(rate, saved, session)
+        tests = list(saved.tests)
+    base = _prior(args, ctx, rate)
     for path in args.telemetry:
         tests.append(test_from_telemetry(path, ctx))
         if session is not None and not args.results:
-            save_session(session, ctx, tests)
+            save_session(session, ctx, tests, rate)
     post = build_posterior(ctx, base, tests)
     if args.results or args.json or not (sys.stdin.isatty() or args.interactive):
         rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
         if args.json:
-            print(json.dumps(_summary(post, tests, rec, ctx), indent=2))
+            print(json.dumps(_summary(post, tests, rec, ctx, rate), indent=2))
         else:
             print(_show(post, rec, ctx))
         return 0
-    return _interactive(ctx, post, base, tests, planner, session)
+    return _interactive(ctx, post, base, tests, planner, session, rate_kg_per_day=rate)
 
 
 def _ask(rec: Recommendation) -> str:
@@ -183,8 +219,12 @@ def _ask(rec: Recommendation) -> str:
 
 def _interactive(ctx: SearchContext, post: Posterior, base: Posterior, tests: list[DoneTest],
                  planner: Policy, session: Path | None,
-                 ask: Callable[[Recommendation], str] = _ask) -> int:
-    """The session loop; ``ask`` returns what the crew types for a recommended test."""
+                 ask: Callable[[Recommendation], str] = _ask,
+                 rate_kg_per_day: float | None = None) -> int:
+    """The session loop; ``ask`` returns what the crew types for a recommended test.
+    A reading that cannot be used is refused in one line and asked for again; the
+    session (with ``rate_kg_per_day``, the --rate it was started with) is saved after
+    every test."""
     print(f"cabinleak locate: {ctx.station.name}, {len(ctx.cells)} volumes; "
           "type 'quit' to stop (the session is kept).")
     while True:
@@ -208,7 +248,7 @@ def _interactive(ctx: SearchContext, post: Posterior, base: Posterior, tests: li
         tests.append(test)
         post = build_posterior(ctx, base, tests)
         if session is not None:
-            save_session(session, ctx, tests)
+            save_session(session, ctx, tests, rate_kg_per_day)
 
 
 def _simulated(args: argparse.Namespace) -> int:
@@ -243,7 +283,8 @@ def add_parser(sub: Any) -> None:
                    help="a test's telemetry table, with hatch columns (repeatable); each "
                         "group's change comes from the leak estimator")
     p.add_argument("--session", default="cabinleak-locate-session.json", metavar="FILE",
-                   help="where an interactive session is kept and resumed from")
+                   help="where an interactive session is kept and resumed from, with "
+                        "its --rate (the last good copy is kept beside it as FILE.bak)")
     p.add_argument("--policy", choices=sorted(POLICIES), default="planner",
                    help="who chooses the tests (default planner)")
     p.add_argument("--simulate-leak", metavar="MODULE:RATE",

@@ -239,13 +239,14 @@ class CampaignTest:
 
     closed: tuple[str, ...]
     duration_h: float
-    groups: tuple[str, ...]  # label of each group
+    groups: tuple[tuple[str, ...], ...]  # the modules of each group
     readings_mmHg: tuple[float, ...]  # pressure change of each group [mmHg]
     best: str  # the posterior's most probable volume after the test
     confidence: float  # its probability
 
     def __str__(self) -> str:
-        reads = ", ".join(f"{lab} {dp:+.2f}" for lab, dp in
+        # a campaign log line per test: big groups shortened (to_dict lists every module)
+        reads = ", ".join(f"{_short(mods)} {dp:+.2f}" for mods, dp in
                           zip(self.groups, self.readings_mmHg, strict=True))
         closed = ", ".join(self.closed) or "no hatch"
         return (f"close {closed} for {self.duration_h:.2f} h: {reads} mmHg "
@@ -253,8 +254,17 @@ class CampaignTest:
 
     def to_dict(self) -> dict[str, Any]:
         return {"closed": list(self.closed), "duration_h": self.duration_h,
-                "readings_mmHg": dict(zip(self.groups, self.readings_mmHg, strict=True)),
+                "groups": [list(g) for g in self.groups],
+                "readings_mmHg": {"+".join(g): dp for g, dp in
+                                  zip(self.groups, self.readings_mmHg, strict=True)},
                 "best": self.best, "confidence": self.confidence}
+
+
+def _short(modules: Sequence[str]) -> str:
+    """A group in a campaign log: its modules, or the first and how many more."""
+    if len(modules) <= 3:
+        return "+".join(modules)
+    return f"{modules[0]} and {len(modules) - 1} more"
 
 
 @dataclass(frozen=True)
@@ -376,7 +386,8 @@ def run_campaign(station: Station, leak: Leak, policy: Policy, *, ctx: SearchCon
         best, conf = post.best()
         tests.append(CampaignTest(
             closed=tuple(sorted(rec.config.closed)), duration_h=rec.duration_s / HOUR_S,
-            groups=tuple(rec.config.label(ctx.cells, g) for g in range(len(rec.config.groups))),
+            groups=tuple(rec.config.modules(ctx.cells, g)
+                         for g in range(len(rec.config.groups))),
             readings_mmHg=tuple(r.dp_Pa / MMHG_PA for r in readings),
             best=best, confidence=conf))
     found, conf = post.best()

@@ -75,9 +75,14 @@ class Configuration:
     groups: tuple[tuple[int, ...], ...]  # cell indices per group
     volumes_m3: tuple[float, ...]
 
+    def modules(self, cells: Sequence[Cell], g: int) -> tuple[str, ...]:
+        """The modules of group ``g``, in cell order."""
+        return tuple(m for c in self.groups[g] for m in cells[c].modules)
+
     def label(self, cells: Sequence[Cell], g: int) -> str:
-        mods = [m for c in self.groups[g] for m in cells[c].modules]
-        return "+".join(mods) if len(mods) <= 3 else f"{mods[0]} and {len(mods) - 1} more"
+        """Group ``g`` named by every module in it, e.g. 'rassvet+soyuz-om+soyuz-dm': what
+        the crew reads off the gauges of."""
+        return "+".join(self.modules(cells, g))
 
     def describe(self, cells: Sequence[Cell]) -> str:
         closed = ", ".join(sorted(self.closed)) or "none"
