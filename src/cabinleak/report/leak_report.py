@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from cabinleak.estimate.analysis import LeakAnalysis, VolumeAnalysis
+from cabinleak.estimate.forecast import Interval
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.report.html import Section, report_preview_png, write_report
 from cabinleak.report.leak_plots import forecast_figure, leak_rate_figure, pressure_fit_figure
@@ -15,7 +16,7 @@ from cabinleak.report.leak_plots import forecast_figure, leak_rate_figure, press
 Z95 = 1.959963984540054
 
 
-def _figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure]:
+def analysis_figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure]:
     t0 = a.time_s[0]
     s = v.series
     alarm = v.detection.alarm_time_s if v.detection and v.detection.alarm else None
@@ -44,9 +45,15 @@ def _figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure
         ppO2_median_Pa=fc.ppO2_Pa[1] if fc.ppO2_floor_Pa else None,
         ppO2_low_Pa=fc.ppO2_Pa[0] if fc.ppO2_floor_Pa else None,
         ppO2_high_Pa=fc.ppO2_Pa[2] if fc.ppO2_floor_Pa else None,
-        ppO2_floor_Pa=fc.ppO2_floor_Pa, start_time=a.start_time,
+        ppO2_floor_Pa=fc.ppO2_floor_Pa, time_to_floor_s=_triple(fc.time_to_floor_s),
+        time_to_ppO2_floor_s=_triple(fc.time_to_ppO2_floor_s), start_time=a.start_time,
         title=f"{title}: forecast with the {v.fit.law} law (95 % band)")
     return fig_p, fig_q, fig_f
+
+
+def _triple(i: Interval | None) -> tuple[float, float, float] | None:
+    """The forecast's own interval (from its draws), so the plot says what the summary says."""
+    return None if i is None else (i.value, i.low, i.high)
 
 
 def _injection_starts(t: np.ndarray, added: np.ndarray) -> list[float]:
@@ -97,7 +104,7 @@ def write_leak_report(a: LeakAnalysis, path: str | Path, *,
     """Write the analysis as a self-contained HTML file (and optionally a preview PNG)."""
     sections: list[Section] = []
     for v in sorted(a.volumes, key=lambda v: v is not a.primary):
-        figs = _figures(a, v)
+        figs = analysis_figures(a, v)
         if preview_png is not None and v is a.primary:
             preview_png = report_preview_png(figs, preview_png)
         sections.append(Section(heading=f"{v.label}: pressure and fit", text=_text(a, v),
