@@ -122,3 +122,13 @@ def test_dense_record_is_drawn_over_the_fit() -> None:
     # a thin antialiased line: some pixel beside the point is more blue than orange
     around = [_pixel(fig, 20.0, 750.0, dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
     assert any(b - r > 60 for r, _, b in around), around
+
+
+def test_undecided_law_wording_says_the_orifice_law_falls_faster(prk: LeakAnalysis) -> None:
+    # Two readings cannot tell a hole from a crack. The orifice law (rate ∝ p) loses gas
+    # faster as the pressure falls than the crack law (rate ∝ p²), so it reaches a floor
+    # first: the conservative forecast, and the summary must say so, not the reverse.
+    text = str(prk)
+    assert "forecasting with the orifice law" in text
+    assert "the slower to fall" not in text
+    assert "the orifice law, the faster to fall (the conservative choice)" in text
