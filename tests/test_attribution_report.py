@@ -122,3 +122,13 @@ def test_every_file_the_report_cites_is_in_the_repository(report: tuple[str, Sec
     files = _repository_files()
     missing = [c for c in cited if not any(f == c or f.endswith("/" + c) for f in files)]
     assert not missing
+
+
+def test_summary_is_the_headline_and_no_data_checks(report: tuple[str, Sections]) -> None:
+    _, parsed = report
+    assert not any(k.startswith("Data checks") for k in parsed.sections)  # not telemetry
+    (summary,) = [t for tag, t in parsed.section("Summary") if tag == "pre"]
+    lines = summary.splitlines()
+    assert max(len(ln) for ln in lines) <= 110  # fits the page; the tables are below
+    assert any(ln.startswith("posterior: manufacturing") for ln in lines)
+    assert any(ln.startswith("most probable: manufacturing") for ln in lines)

@@ -46,7 +46,7 @@ def _posterior_figure(result: Any) -> Figure:
     prior = [result.prior.probability[c] for c in causes]
     post = [result.posterior[c] for c in causes]
     y = range(len(causes))
-    ax.barh([i + 0.2 for i in y], prior, height=0.4, color="#bbbbbb", label="prior (physics "
+    ax.barh([i + 0.2 for i in y], prior, height=0.4, color="#bbbbbb", label="prior (physics\n"
             "and base rates)")
     ax.barh([i - 0.2 for i in y], post, height=0.4, color="#1f77b4", label="posterior")
     ax.set_yticks(list(y), causes)
@@ -54,7 +54,7 @@ def _posterior_figure(result: Any) -> Figure:
     ax.set_xlim(1e-8, 1.5)
     ax.set_xlabel("probability")
     ax.grid(True, axis="x", alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)  # hides no bar
     ax.set_title("cause of the hole: prior and posterior")
     return fig
 
@@ -128,9 +128,15 @@ def _sensitivity_text(result: Any) -> str:
 def write_attribution_report(path: str | Path, *, module: str, risk: Risk, result: Any,
                              notes: Sequence[str] = ()) -> Path:
     """Write the attribution, section by section from the physics prior to the posterior."""
-    summary = str(risk) + "\n\n" + str(result)
     top = result.most_probable
     ev = result.evidence
+    ranked = sorted(CAUSES, key=lambda c: -result.posterior[c])
+    summary = "\n".join([  # the headline; the full terminal output is in --json and the CLI
+        str(risk), "",
+        f"evidence: {ev.description or ev.source} ({ev.source})",
+        "posterior: " + ", ".join(f"{c} {result.posterior[c]:.3g}" for c in ranked),
+        f"most probable: {top} ({CAUSE_NAMES[top]})",
+        _sensitivity_text(result)])
     evidence_notes = "\n\n".join(f"Note: {n}" for n in ev.notes)
     sections = [
         Section("Physics: how likely is a natural penetration?", pre=str(risk),
@@ -160,4 +166,4 @@ def write_attribution_report(path: str | Path, *, module: str, risk: Risk, resul
         Section("Sources", text=SOURCES + "\n\n" + _evidence_sources(result)),
     ]
     return write_report(path, title=f"cabinleak cause attribution: hole in {module}",
-                        summary=summary, sections=sections)
+                        summary=summary, sections=sections, issues=None)

@@ -195,7 +195,7 @@ def write_report(
     title: str,
     summary: str,
     sections: Sequence[Section],
-    issues: Sequence[str] = (),
+    issues: Sequence[str] | None = (),
     footer: str = "",
     generated: datetime | None = None,
     dpi: float = DPI,
@@ -213,8 +213,9 @@ def write_report(
         Preformatted text, e.g. the terminal summary; shown as is in a ``<pre>`` block.
     sections : sequence of Section
         The report body, in order.
-    issues : sequence of str
-        Problems found in the telemetry, listed under "Data checks".
+    issues : sequence of str, optional
+        Problems found in the telemetry, listed under "Data checks" ("No issues reported."
+        when empty); None leaves the section out (a report not made from telemetry).
     footer : str
         Extra footer text (e.g. the command line or the data file).
     generated : datetime, optional
@@ -255,16 +256,16 @@ def write_report(
         "<h2>Summary</h2>",
         f"<pre>{esc(summary.rstrip())}</pre>",
         "</section>",
-        '<section id="data-checks">',
-        "<h2>Data checks</h2>",
     ]
-    if issues:
-        out.append('<ul class="issues">')
-        out += [f"<li>{esc(str(issue))}</li>" for issue in issues]
-        out.append("</ul>")
-    else:
-        out.append("<p>No issues reported.</p>")
-    out.append("</section>")
+    if issues is not None:
+        out += ['<section id="data-checks">', "<h2>Data checks</h2>"]
+        if issues:
+            out.append('<ul class="issues">')
+            out += [f"<li>{esc(str(issue))}</li>" for issue in issues]
+            out.append("</ul>")
+        else:
+            out.append("<p>No issues reported.</p>")
+        out.append("</section>")
     for number, section in enumerate(sections, start=1):
         out += [f'<section id="section-{number}">', f"<h2>{esc(section.heading)}</h2>"]
         if section.pre.strip():
