@@ -132,3 +132,17 @@ def test_undecided_law_wording_says_the_orifice_law_falls_faster(prk: LeakAnalys
     assert "forecasting with the orifice law" in text
     assert "the slower to fall" not in text
     assert "the orifice law, the faster to fall (the conservative choice)" in text
+
+
+def test_report_text_and_plot_use_the_summary_numbers(prk: LeakAnalysis) -> None:
+    # one number and one interval everywhere: the report's paragraphs and the leak-rate
+    # plot print the rate and Cd·A exactly as the text summary does
+    from cabinleak.report.leak_report import analysis_text
+
+    v = prk.primary
+    rate = summary_value(prk, "leak rate")  # "0.738 kg/day (95 %: 0.670 to 0.805)"
+    area = summary_value(prk, "effective area")  # "Cd·A 0.0402 mm² (95 %: ...)"
+    text = analysis_text(prk, v)
+    assert rate in text and area in text
+    fig = analysis_figures(prk, v)[1]
+    assert f"estimate {rate}" in texts(fig)

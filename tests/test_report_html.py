@@ -143,7 +143,7 @@ def test_leak_rate_figure_labels_and_estimate():
     ax = fig.axes[0]
     assert ax.get_ylabel() == "leak rate [kg/day]"
     assert ax.get_xlabel() == "hours"
-    assert "estimate 1.40 kg/day (1.20–1.60)" in texts(fig)
+    assert "estimate 1.40 kg/day (95 %: 1.20 to 1.60)" in texts(fig)
 
 
 def test_forecast_floor_note_and_days_axis():

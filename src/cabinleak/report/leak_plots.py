@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from cabinleak.estimate.forecast import Interval
 from cabinleak.estimate.results import _hours as duration_interval_text
+from cabinleak.estimate.results import interval_text
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 
 __all__ = [
@@ -320,7 +321,8 @@ def leak_rate_figure(
         Leak onset (dashed line) and alarm time (solid line) [s].
     estimate : (float, float, float), optional
         Headline estimate ``(value, low, high)`` [kg/s], drawn from the onset (or the
-        record start) to the end as a line with its band.
+        record start) to the end as a line with its band, and labelled as the text summary
+        prints it.
     start_time : datetime, optional
         Time of the record start (naive = UTC), shown in the axis label.
     title : str
@@ -348,8 +350,8 @@ def leak_rate_figure(
         value, e_lo, e_hi = (float(v) * DAY_S for v in estimate)
         span = tx(np.array([t0 if onset_s is None else onset_s, t1]))
         ax.fill_between(span, [e_lo, e_lo], [e_hi, e_hi], color=_FIT, alpha=0.25, lw=0)
-        ax.plot(span, [value, value], color=_FIT, lw=2,
-                label=f"estimate {value:.2f} kg/day ({e_lo:.2f}–{e_hi:.2f})")
+        words = interval_text(Interval(*(float(v) for v in estimate)), DAY_S, "kg/day")
+        ax.plot(span, [value, value], color=_FIT, lw=2, label=f"estimate {words}")
     _mark_onset_alarm(ax, tx, onset_s, alarm_s)
     ax.set_ylabel("leak rate [kg/day]")
     return _finish(fig, axes, title, tx)

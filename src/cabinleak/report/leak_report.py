@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from cabinleak.estimate.analysis import LeakAnalysis, VolumeAnalysis
+from cabinleak.estimate.analysis import LeakAnalysis, VolumeAnalysis, interval_text
 from cabinleak.estimate.forecast import Interval
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.report.html import Section, report_preview_png, write_report
@@ -78,20 +78,20 @@ def _law_table(v: VolumeAnalysis) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def _text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
+def analysis_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     s = v.series
-    q = v.leak_rate_kg_per_s
+    q = v.leak_rate_kg_per_s  # numbers formatted as the text summary formats them
     parts = [
         f"Gas mass m = p·V/(R·T) of {v.label} ({s.volume_m3:.4g} m³, R = {s.gas_constant:.1f} "
         f"J/(kg·K)) from {len(s.modules) or 1} module(s), averaged into {len(s)} points; "
         f"per-sample noise {s.pressure_sd_Pa / MMHG_PA:.3g} mmHg and "
         f"{s.temperature_sd_K:.3g} K as estimated from the records.",
-        f"Leak rate at the last sample: {q.value * DAY_S:.4g} kg/day "
-        f"(95 %: {q.low * DAY_S:.4g} to {q.high * DAY_S:.4g}), from the {v.fit.law} law fitted "
+        f"Leak rate at the last sample: {interval_text(q, DAY_S, 'kg/day')}, from the "
+        f"{v.fit.law} law fitted "
         f"from {(v.fit.onset_s - a.time_s[0]) / HOUR_S:.1f} h on. Known additions (injections, "
         "crew metabolism) are removed from the mass before fitting.",
-        f"Effective area Cd·A {v.effective_area_m2.value * 1e6:.4g} mm²; a round hole of "
-        f"{v.hole_diameter_m.value * 1e3:.3g} mm at the assumed Cd "
+        f"Effective area Cd·A {interval_text(v.effective_area_m2, 1e6, 'mm²')}; a round hole "
+        f"of {interval_text(v.hole_diameter_m, 1e3, 'mm')} at the assumed Cd "
         f"{v.discharge_coefficient:g} (only Cd·A is measured; sharp-edged orifices have "
         "Cd 0.6–0.85).",
         f"Flow law: {v.laws.evidence()}.",
@@ -107,7 +107,7 @@ def write_leak_report(a: LeakAnalysis, path: str | Path, *,
         figs = analysis_figures(a, v)
         if preview_png is not None and v is a.primary:
             preview_png = report_preview_png(figs, preview_png)
-        sections.append(Section(heading=f"{v.label}: pressure and fit", text=_text(a, v),
+        sections.append(Section(heading=f"{v.label}: pressure and fit", text=analysis_text(a, v),
                                 figures=(figs[0],)))
         sections.append(Section(heading=f"{v.label}: leak rate over time",
                                 text=("The smoothed leak rate with its 95 % band; the line "
