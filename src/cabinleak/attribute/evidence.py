@@ -31,7 +31,8 @@ References
 .. [3] Gillespie, L. K., "Deburring and Edge Finishing Handbook", SME (1999).
 .. [4] Broek, D., "Elementary Engineering Fracture Mechanics", 4th ed., Martinus
    Nijhoff (1986).
-.. [5] ``shared/reference/incidents.md``: Soyuz MS-09 (2018), Zvezda PrK (2019–),
+.. [5] Public reports of the incidents (NASA and Roscosmos statements as carried by news
+   wires and Spaceflight Now; second-hand): Soyuz MS-09 (2018), Zvezda PrK (2019–),
    ISS Destiny flex hose (2003–04), Soyuz 11 (1971).
 """
 
@@ -63,7 +64,9 @@ _REF_HVI = "Christiansen 2003, NASA TP-2003-210788"
 _REF_HANDBOOK = "Christiansen et al. 2009, NASA/TM-2009-214785"
 _REF_BURR = "Gillespie 1999, Deburring and Edge Finishing Handbook (SME)"
 _REF_FRACTURE = "Broek 1986, Elementary Engineering Fracture Mechanics"
-_REF_INCIDENTS = "shared/reference/incidents.md"
+_REF_INCIDENTS = ("press reports of Soyuz MS-09 (2018), the Zvezda PrK (2019-2021), the "
+                  "Destiny flex hose (2003-04) and Soyuz 11 (1971): NASA and Roscosmos "
+                  "statements via news wires and Spaceflight Now")
 
 
 class EvidenceError(AttributeModelError):
@@ -189,7 +192,7 @@ _DEFAULTS = (
          Nobody puts sealant into a hole that a particle makes in flight (0.01, a
          mistaken sample). A hole made on the ground had to pass the vehicle's pre-launch
          leak check, so it was most likely closed then, and sealant is the usual way
-         (0.4; as for Soyuz MS-09 [incidents.md]). Sealing compounds belong to some seal
+         (0.4; as for Soyuz MS-09 [press reports]). Sealing compounds belong to some seal
          and fitting joints, so their failure can look like this (0.1). A hole made in
          flight by someone who then hid it (0.15); a hole meant to leak would not be
          sealed. Fatigue cracks are not sealed before they are found (0.02).""",
@@ -208,7 +211,7 @@ _DEFAULTS = (
          (0.05, 0.30, 0.90, 0.10, 0.10), """
          Fatigue and weld cracks are thin, long and sharp-ended, growing perpendicular to
          the largest cyclic stress [Broek 1986] (0.9; the Zvezda PrK cracks, 2–4.5 cm
-         [incidents.md]). Oblique impacts give elongated holes and petalling radial
+         [press reports]). Oblique impacts give elongated holes and petalling radial
          cracks, rarely a crack alone (0.05). Scratches, gouges, stress corrosion and
          weld defects from manufacturing (0.3). A cut or slit made on purpose (0.1); a
          cracked seal or valve body (0.1).""",
@@ -216,7 +219,7 @@ _DEFAULTS = (
     _obs("grew_with_cycles", "the leak grew with pressure or thermal cycles",
          (0.10, 0.25, 0.85, 0.40, 0.10), """
          Growth under cyclic load is the signature of fatigue (0.85; the Zvezda PrK leak
-         grew over years [incidents.md]). Seals wear and take a set under cycling (0.4).
+         grew over years [press reports]). Seals wear and take a set under cycling (0.4).
          A flaw from manufacturing may be crack-like or covered with sealant that gives
          way (0.25). An impact hole or a drilled one keeps its size unless radial cracks
          grow from it (0.1).""",

@@ -129,7 +129,8 @@ class LawComparison:
                     f"(Δχ² = ΔAIC = {d:.1f})")
         return (f"the record cannot tell a hole from a crack (Δχ² = {d:.1f} < "
                 f"{DECISIVE_DELTA_CHI2:g}; pressure changed {-100 * self.pressure_span:+.2g} % "
-                f"while fitted); forecasting with the orifice law, the slower to fall")
+                f"while fitted); forecasting with the orifice law, the faster to fall "
+                "(the conservative choice)")
 
 
 def law_integral(ms: MassSeries, law: FlowLaw, onset_s: float, sel: NDArray[np.bool_]) -> F:

@@ -35,6 +35,9 @@ DPI = 100  # embedded figures: 9 x 4 in → 900 x 400 px
 class Section:
     """One part of a report: a heading, text paragraphs, figures and a table.
 
+    Shown in this order: the preformatted block, the text, the figures, the table, and
+    the text after the table.
+
     Parameters
     ----------
     heading : str
@@ -45,12 +48,18 @@ class Section:
         Figures shown in order, embedded as PNG.
     table : tuple of tuple of str
         Rows of cells; the first row is the header. Every row has the header's length.
+    pre : str
+        Text whose lines and columns matter (a terminal table), shown as is.
+    after : str
+        Plain text paragraphs after the table, as `text`.
     """
 
     heading: str
     text: str = ""
     figures: tuple[Figure, ...] = ()
     table: tuple[tuple[str, ...], ...] = field(default=())
+    pre: str = ""
+    after: str = ""
 
     def __post_init__(self) -> None:
         rows = tuple(tuple(str(cell) for cell in row) for row in self.table)
@@ -186,7 +195,7 @@ def write_report(
     title: str,
     summary: str,
     sections: Sequence[Section],
-    issues: Sequence[str] = (),
+    issues: Sequence[str] | None = (),
     footer: str = "",
     generated: datetime | None = None,
     dpi: float = DPI,
@@ -204,8 +213,9 @@ def write_report(
         Preformatted text, e.g. the terminal summary; shown as is in a ``<pre>`` block.
     sections : sequence of Section
         The report body, in order.
-    issues : sequence of str
-        Problems found in the telemetry, listed under "Data checks".
+    issues : sequence of str, optional
+        Problems found in the telemetry, listed under "Data checks" ("No issues reported."
+        when empty); None leaves the section out (a report not made from telemetry).
     footer : str
         Extra footer text (e.g. the command line or the data file).
     generated : datetime, optional
@@ -246,24 +256,27 @@ def write_report(
         "<h2>Summary</h2>",
         f"<pre>{esc(summary.rstrip())}</pre>",
         "</section>",
-        '<section id="data-checks">',
-        "<h2>Data checks</h2>",
     ]
-    if issues:
-        out.append('<ul class="issues">')
-        out += [f"<li>{esc(str(issue))}</li>" for issue in issues]
-        out.append("</ul>")
-    else:
-        out.append("<p>No issues reported.</p>")
-    out.append("</section>")
+    if issues is not None:
+        out += ['<section id="data-checks">', "<h2>Data checks</h2>"]
+        if issues:
+            out.append('<ul class="issues">')
+            out += [f"<li>{esc(str(issue))}</li>" for issue in issues]
+            out.append("</ul>")
+        else:
+            out.append("<p>No issues reported.</p>")
+        out.append("</section>")
     for number, section in enumerate(sections, start=1):
         out += [f'<section id="section-{number}">', f"<h2>{esc(section.heading)}</h2>"]
+        if section.pre.strip():
+            out.append(f"<pre>{esc(section.pre.rstrip())}</pre>")
         out += _paragraphs(section.text)
         for fig in section.figures:
             out.append(_figure(fig, section.heading, dpi))
             if close_figures:
                 _release(fig)
         out += _table(section.table)
+        out += _paragraphs(section.after)
         out.append("</section>")
     out += ["</main>", "<footer>"]
     if footer:

@@ -13,6 +13,7 @@ by a stride (:func:`_thin`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -22,10 +23,14 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
+from cabinleak.estimate.forecast import Interval
+from cabinleak.estimate.results import _hours as duration_interval_text
+from cabinleak.estimate.results import interval_text
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 
 __all__ = [
-    "envelope", "floor_note", "forecast_figure", "leak_rate_figure", "pressure_fit_figure",
+    "envelope", "floor_note", "floor_text", "forecast_figure", "leak_rate_figure",
+    "pressure_fit_figure",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -34,6 +39,8 @@ FIGSIZE_IN = (9.0, 4.0)  # one panel [in]; 900 x 400 px at 100 dpi
 DPI = 100
 COLUMNS = 2000  # envelope columns: over 2 per pixel of a 9 in figure at 100 dpi
 MAX_CURVE_POINTS = 4000  # smooth curves are thinned to about this many points
+FEW_POINTS = 50  # records this short are drawn as markers on top of the fit, no line
+SMALL_MARKERS_BELOW = 300  # longer records get a line with small markers below this
 DAYS_AFTER_S = 72 * HOUR_S  # time axes longer than this are drawn in days
 
 _MEASURED = "tab:blue"
@@ -191,17 +198,29 @@ def _draw_floor(ax: Axes, floor_Pa: float, data_mmHg: Sequence[FloatArray]) -> b
         lo = min(float(a.min()) for a in finite)
         hi = max(float(a.max()) for a in finite)
         if floor < lo - 0.5 * max(hi - lo, 1.0):
-            ax.text(0.99, 0.03, f"floor {floor:.0f} mmHg (below the plotted range)",
-                    transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color=_FLOOR)
+            # a legend entry, placed where it hides no data (a corner note could)
+            ax.plot([], [], color=_FLOOR, ls="--", lw=1,
+                    label=f"floor {floor:.0f} mmHg (below the plotted range)")
             return False
     ax.axhline(floor, color=_FLOOR, ls="--", lw=1, label=f"floor {floor:.0f} mmHg")
     return True
 
 
 def _measured(ax: Axes, x: FloatArray, y: FloatArray, label: str, color: str = _MEASURED) -> None:
+    """A measured series: a line (small markers when short); a few points as markers only.
+
+    The data are drawn over the fitted curve, which is wider, so both stay visible where
+    they agree (zorder 2.5; curves are at 2). A handful of readings (two gauge values)
+    would vanish under a curve drawn through them: they are large markers above every
+    curve and note (zorder 4; texts are at 3, the legend at 5).
+    """
     xe, ye = envelope(x, y)
+    if np.count_nonzero(np.isfinite(ye)) <= FEW_POINTS:
+        ax.plot(xe, ye, ls="none", marker="o", ms=7, mfc=color, mec="white", mew=1.0,
+                color=color, label=label, zorder=4)
+        return
     ax.plot(xe, ye, color=color, lw=0.8, label=label,
-            marker="." if xe.size < 300 else None, ms=3)
+            marker="." if xe.size < SMALL_MARKERS_BELOW else None, ms=3, zorder=2.5)
 
 
 # --- figures --------------------------------------------------------------------------------
@@ -268,7 +287,7 @@ def pressure_fit_figure(
             _same_size(fit_time_s=ft, fit_low_Pa=lo, fit_high_Pa=hi)
             ax.fill_between(tx(ft[k]), lo[k] / MMHG_PA, hi[k] / MMHG_PA, color=_FIT,
                             alpha=0.25, lw=0, label="fit 95 % band")
-        ax.plot(tx(ft[k]), fp[k] / MMHG_PA, color=_FIT, lw=1.8, label="flow-law fit")
+        ax.plot(tx(ft[k]), fp[k] / MMHG_PA, color=_FIT, lw=3.0, alpha=0.6, label="flow-law fit")
         shown.append(fp / MMHG_PA)
     _mark_onset_alarm(ax, tx, onset_s, alarm_s)
     _mark_events(ax, tx, events)
@@ -302,7 +321,8 @@ def leak_rate_figure(
         Leak onset (dashed line) and alarm time (solid line) [s].
     estimate : (float, float, float), optional
         Headline estimate ``(value, low, high)`` [kg/s], drawn from the onset (or the
-        record start) to the end as a line with its band.
+        record start) to the end as a line with its band, and labelled as the text summary
+        prints it.
     start_time : datetime, optional
         Time of the record start (naive = UTC), shown in the axis label.
     title : str
@@ -330,8 +350,8 @@ def leak_rate_figure(
         value, e_lo, e_hi = (float(v) * DAY_S for v in estimate)
         span = tx(np.array([t0 if onset_s is None else onset_s, t1]))
         ax.fill_between(span, [e_lo, e_lo], [e_hi, e_hi], color=_FIT, alpha=0.25, lw=0)
-        ax.plot(span, [value, value], color=_FIT, lw=2,
-                label=f"estimate {value:.2f} kg/day ({e_lo:.2f}–{e_hi:.2f})")
+        words = interval_text(Interval(*(float(v) for v in estimate)), DAY_S, "kg/day")
+        ax.plot(span, [value, value], color=_FIT, lw=2, label=f"estimate {words}")
     _mark_onset_alarm(ax, tx, onset_s, alarm_s)
     ax.set_ylabel("leak rate [kg/day]")
     return _finish(fig, axes, title, tx)
@@ -350,9 +370,45 @@ def _first_below(t_s: FloatArray, p_Pa: FloatArray, floor_Pa: float) -> float | 
     return float(t_s[i - 1] + w * (t_s[i] - t_s[i - 1]))
 
 
+def floor_text(floor_Pa: float, time_to_floor_s: Interval, horizon_s: float) -> str:
+    """Words for when a forecast reaches the floor, formatted as the text summary formats them.
+
+    Parameters
+    ----------
+    floor_Pa : float
+        Pressure floor [Pa].
+    time_to_floor_s : Interval
+        Time to the floor from the forecast start ("now") [s] with its 95 % interval; inf
+        where it is not reached within the forecast.
+    horizon_s : float
+        Length of the forecast [s].
+
+    Returns
+    -------
+    str
+        ``"floor 490 mmHg: "`` followed by the same words as the summary's line "to 490
+        mmHg" (one function formats both), e.g. ``"floor 490 mmHg: 14.5692 days after the
+        last sample (95 %: 14.5672 to 14.5714)"``.
+    """
+    when = duration_interval_text(time_to_floor_s, horizon_s, " after the last sample")
+    return f"floor {floor_Pa / MMHG_PA:.0f} mmHg: {when}"
+
+
+def _band_crossing(t_s: FloatArray, median_Pa: ArrayLike, low_Pa: ArrayLike,
+                   high_Pa: ArrayLike, floor_Pa: float) -> Interval:
+    """When the median and the band edges reach the floor [s from t_s[0]]; inf if never."""
+    now = float(t_s[0])
+
+    def first(p: ArrayLike) -> float:
+        hit = _first_below(t_s, np.asarray(p, dtype=float), floor_Pa)
+        return math.inf if hit is None else hit - now
+    # The low pressure edge of the band reaches the floor first, the high edge last.
+    return Interval(first(median_Pa), first(low_Pa), first(high_Pa))
+
+
 def floor_note(t_s: ArrayLike, median_Pa: ArrayLike, low_Pa: ArrayLike, high_Pa: ArrayLike,
                floor_Pa: float) -> str:
-    """Words for when a forecast reaches the floor, in hours from the forecast start.
+    """Words for when a forecast band reaches the floor (:func:`floor_text` of its crossings).
 
     Parameters
     ----------
@@ -366,36 +422,35 @@ def floor_note(t_s: ArrayLike, median_Pa: ArrayLike, low_Pa: ArrayLike, high_Pa:
     Returns
     -------
     str
-        e.g. ``"floor 490 mmHg in 312 h (250–390)"``; ``(250–>500)`` when the upper band
-        does not reach it within the forecast, ``"... not reached in 500 h"`` when no part
-        of the band does.
+        The times at which the median and the band edges reach the floor, as
+        :func:`floor_text` words them. Used when no time-to-floor interval is given; the
+        crossing of a band is only as fine as the forecast grid.
 
     Examples
     --------
     >>> t = [0.0, 100 * 3600.0]
     >>> floor_note(t, [700 * MMHG_PA, 400 * MMHG_PA], [600 * MMHG_PA, 300 * MMHG_PA],
     ...            [760 * MMHG_PA, 500 * MMHG_PA], 490 * MMHG_PA)
-    'floor 490 mmHg in 70 h (37–>100)'
+    'floor 490 mmHg: 70.00 h after the last sample (95 %: 36.67 to beyond 4 days)'
     """
     t = np.asarray(t_s, dtype=float)
-    now, horizon = float(t[0]), float(t[-1] - t[0])
-    floor = f"floor {floor_Pa / MMHG_PA:.0f} mmHg"
-    # The low pressure edge of the band reaches the floor first, the high edge last.
-    early = _first_below(t, np.asarray(low_Pa, dtype=float), floor_Pa)
-    middle = _first_below(t, np.asarray(median_Pa, dtype=float), floor_Pa)
-    late = _first_below(t, np.asarray(high_Pa, dtype=float), floor_Pa)
-    if early is None:
-        return f"{floor} not reached in {_format_h(horizon)} h"
-    first = _format_h(early - now)
-    last = f">{_format_h(horizon)}" if late is None else _format_h(late - now)
-    if middle is None:
-        return f"{floor}: median not reached in {_format_h(horizon)} h; band from {first} h"
-    return f"{floor} in {_format_h(middle - now)} h ({first}–{last})"
+    return floor_text(floor_Pa, _band_crossing(t, median_Pa, low_Pa, high_Pa, floor_Pa),
+                      float(t[-1] - t[0]))
+
+
+def _crossing_interval(t: FloatArray, given: tuple[float, float, float] | None,
+                       median_Pa: ArrayLike, low_Pa: ArrayLike, high_Pa: ArrayLike,
+                       floor_Pa: float) -> Interval:
+    if given is None:
+        return _band_crossing(t, median_Pa, low_Pa, high_Pa, floor_Pa)
+    value, low, high = (float(x) for x in given)
+    return Interval(value, low, high)
 
 
 def _ppO2_panel(ax: Axes, tx: _TimeAxis, t: FloatArray, median_Pa: ArrayLike,
                 low_Pa: ArrayLike | None, high_Pa: ArrayLike | None,
-                floor_Pa: float | None) -> None:
+                floor_Pa: float | None, time_to_floor_s: tuple[float, float, float] | None
+                ) -> None:
     """Second forecast panel: ppO2 median [mmHg], its band and floor."""
     k = _thin(t.size)
     med = _array("ppO2_median_Pa", median_Pa)
@@ -409,8 +464,10 @@ def _ppO2_panel(ax: Axes, tx: _TimeAxis, t: FloatArray, median_Pa: ArrayLike,
     ax.plot(tx(t[k]), med[k] / MMHG_PA, color="tab:green", lw=1.6, label="ppO2 median")
     if floor_Pa is not None:
         _draw_floor(ax, floor_Pa, [med / MMHG_PA])
-        if band is not None:
-            note = floor_note(t, med, band[0], band[1], floor_Pa)
+        if band is not None or time_to_floor_s is not None:
+            lo_, hi_ = band if band is not None else (med, med)
+            crossing = _crossing_interval(t, time_to_floor_s, med, lo_, hi_, floor_Pa)
+            note = floor_text(floor_Pa, crossing, float(t[-1] - t[0]))
             ax.text(0.99, 0.95, f"ppO2 {note}", transform=ax.transAxes, ha="right", va="top",
                     fontsize=8, color=_FLOOR)
     ax.set_ylabel("ppO2 [mmHg]")
@@ -429,6 +486,8 @@ def forecast_figure(
     ppO2_low_Pa: ArrayLike | None = None,
     ppO2_high_Pa: ArrayLike | None = None,
     ppO2_floor_Pa: float | None = None,
+    time_to_floor_s: tuple[float, float, float] | None = None,
+    time_to_ppO2_floor_s: tuple[float, float, float] | None = None,
     start_time: datetime | None = None,
     title: str = "",
 ) -> Figure:
@@ -441,14 +500,18 @@ def forecast_figure(
     median_Pa, low_Pa, high_Pa : array_like
         Forecast median and 95 % band of the total pressure [Pa].
     floor_Pa : float, optional
-        Total pressure floor [Pa]; the time the band reaches it is annotated (see
-        :func:`floor_note`).
+        Total pressure floor [Pa]; the time the forecast reaches it is annotated (see
+        :func:`floor_text`).
     history_time_s, history_Pa : array_like, optional
         Measured record before the forecast [s], [Pa].
     ppO2_median_Pa, ppO2_low_Pa, ppO2_high_Pa : array_like, optional
         Oxygen partial pressure forecast [Pa]; adds a second panel.
     ppO2_floor_Pa : float, optional
         Oxygen partial pressure floor [Pa].
+    time_to_floor_s, time_to_ppO2_floor_s : (float, float, float), optional
+        When the forecast reaches each floor, ``(value, low, high)`` [s] from the forecast
+        start (inf where not reached), e.g. from the forecast's draws; the note and the
+        marks then say exactly this. Without them, the band's crossings are used.
     start_time : datetime, optional
         Time of the record start (naive = UTC), shown in the axis label.
     title : str
@@ -485,19 +548,21 @@ def forecast_figure(
     ax.axvline(float(tx(t[0])), color="0.5", lw=0.8, ls=":")
     if floor_Pa is not None:
         _draw_floor(ax, floor_Pa, shown)
-        note = floor_note(t, med, lo, hi, floor_Pa)
+        now = float(t[0])
+        crossing = _crossing_interval(t, time_to_floor_s, med, lo, hi, floor_Pa)
+        note = floor_text(floor_Pa, crossing, float(t[-1]) - now)
         ax.text(0.99, 0.97, note, transform=ax.transAxes, ha="right", va="top", fontsize=9,
                 color=_FLOOR, bbox={"boxstyle": "round", "fc": "white", "ec": _FLOOR,
                                     "alpha": 0.9})
-        crossing = [_first_below(t, a, floor_Pa) for a in (lo, med, hi)]
-        if crossing[0] is not None:
-            end = crossing[2] if crossing[2] is not None else float(t[-1])
-            ax.plot(tx(np.array([crossing[0], end])), [floor_Pa / MMHG_PA] * 2,
+        if math.isfinite(crossing.low):
+            end = now + crossing.high if math.isfinite(crossing.high) else float(t[-1])
+            ax.plot(tx(np.array([now + crossing.low, end])), [floor_Pa / MMHG_PA] * 2,
                     color=_FLOOR, lw=4, alpha=0.5, solid_capstyle="butt")
-        if crossing[1] is not None:
-            ax.plot([float(tx(crossing[1]))], [floor_Pa / MMHG_PA], marker="o", ms=6,
+        if math.isfinite(crossing.value):
+            ax.plot([float(tx(now + crossing.value))], [floor_Pa / MMHG_PA], marker="o", ms=6,
                     color=_FLOOR)
     ax.set_ylabel("pressure [mmHg]")
     if ppO2_median_Pa is not None:
-        _ppO2_panel(axes[1], tx, t, ppO2_median_Pa, ppO2_low_Pa, ppO2_high_Pa, ppO2_floor_Pa)
+        _ppO2_panel(axes[1], tx, t, ppO2_median_Pa, ppO2_low_Pa, ppO2_high_Pa, ppO2_floor_Pa,
+                    time_to_ppO2_floor_s)
     return _finish(fig, axes, title, tx)

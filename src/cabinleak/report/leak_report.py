@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from cabinleak.estimate.analysis import LeakAnalysis, VolumeAnalysis
+from cabinleak.estimate.analysis import LeakAnalysis, VolumeAnalysis, interval_text
+from cabinleak.estimate.forecast import Interval
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.report.html import Section, report_preview_png, write_report
 from cabinleak.report.leak_plots import forecast_figure, leak_rate_figure, pressure_fit_figure
@@ -15,7 +16,7 @@ from cabinleak.report.leak_plots import forecast_figure, leak_rate_figure, press
 Z95 = 1.959963984540054
 
 
-def _figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure]:
+def analysis_figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure]:
     t0 = a.time_s[0]
     s = v.series
     alarm = v.detection.alarm_time_s if v.detection and v.detection.alarm else None
@@ -44,9 +45,15 @@ def _figures(a: LeakAnalysis, v: VolumeAnalysis) -> tuple[Figure, Figure, Figure
         ppO2_median_Pa=fc.ppO2_Pa[1] if fc.ppO2_floor_Pa else None,
         ppO2_low_Pa=fc.ppO2_Pa[0] if fc.ppO2_floor_Pa else None,
         ppO2_high_Pa=fc.ppO2_Pa[2] if fc.ppO2_floor_Pa else None,
-        ppO2_floor_Pa=fc.ppO2_floor_Pa, start_time=a.start_time,
+        ppO2_floor_Pa=fc.ppO2_floor_Pa, time_to_floor_s=_triple(fc.time_to_floor_s),
+        time_to_ppO2_floor_s=_triple(fc.time_to_ppO2_floor_s), start_time=a.start_time,
         title=f"{title}: forecast with the {v.fit.law} law (95 % band)")
     return fig_p, fig_q, fig_f
+
+
+def _triple(i: Interval | None) -> tuple[float, float, float] | None:
+    """The forecast's own interval (from its draws), so the plot says what the summary says."""
+    return None if i is None else (i.value, i.low, i.high)
 
 
 def _injection_starts(t: np.ndarray, added: np.ndarray) -> list[float]:
@@ -71,20 +78,20 @@ def _law_table(v: VolumeAnalysis) -> tuple[tuple[str, ...], ...]:
     return tuple(rows)
 
 
-def _text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
+def analysis_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     s = v.series
-    q = v.leak_rate_kg_per_s
+    q = v.leak_rate_kg_per_s  # numbers formatted as the text summary formats them
     parts = [
         f"Gas mass m = p·V/(R·T) of {v.label} ({s.volume_m3:.4g} m³, R = {s.gas_constant:.1f} "
         f"J/(kg·K)) from {len(s.modules) or 1} module(s), averaged into {len(s)} points; "
         f"per-sample noise {s.pressure_sd_Pa / MMHG_PA:.3g} mmHg and "
         f"{s.temperature_sd_K:.3g} K as estimated from the records.",
-        f"Leak rate at the last sample: {q.value * DAY_S:.4g} kg/day "
-        f"(95 %: {q.low * DAY_S:.4g} to {q.high * DAY_S:.4g}), from the {v.fit.law} law fitted "
+        f"Leak rate at the last sample: {interval_text(q, DAY_S, 'kg/day')}, from the "
+        f"{v.fit.law} law fitted "
         f"from {(v.fit.onset_s - a.time_s[0]) / HOUR_S:.1f} h on. Known additions (injections, "
         "crew metabolism) are removed from the mass before fitting.",
-        f"Effective area Cd·A {v.effective_area_m2.value * 1e6:.4g} mm²; a round hole of "
-        f"{v.hole_diameter_m.value * 1e3:.3g} mm at the assumed Cd "
+        f"Effective area Cd·A {interval_text(v.effective_area_m2, 1e6, 'mm²')}; a round hole "
+        f"of {interval_text(v.hole_diameter_m, 1e3, 'mm')} at the assumed Cd "
         f"{v.discharge_coefficient:g} (only Cd·A is measured; sharp-edged orifices have "
         "Cd 0.6–0.85).",
         f"Flow law: {v.laws.evidence()}.",
@@ -97,10 +104,10 @@ def write_leak_report(a: LeakAnalysis, path: str | Path, *,
     """Write the analysis as a self-contained HTML file (and optionally a preview PNG)."""
     sections: list[Section] = []
     for v in sorted(a.volumes, key=lambda v: v is not a.primary):
-        figs = _figures(a, v)
+        figs = analysis_figures(a, v)
         if preview_png is not None and v is a.primary:
             preview_png = report_preview_png(figs, preview_png)
-        sections.append(Section(heading=f"{v.label}: pressure and fit", text=_text(a, v),
+        sections.append(Section(heading=f"{v.label}: pressure and fit", text=analysis_text(a, v),
                                 figures=(figs[0],)))
         sections.append(Section(heading=f"{v.label}: leak rate over time",
                                 text=("The smoothed leak rate with its 95 % band; the line "
