@@ -213,19 +213,32 @@ def interval_text(i: Interval, scale: float, unit: str) -> str:
     return f"{f(i.value)} {unit} (95 %: {f(i.low)} to {f(i.high)})"
 
 
-def _hours(i: Interval, horizon_s: float | None = None, after: str = "") -> str:
-    """A duration interval in hours (days past 72 h); inf means "not within the horizon"."""
-    beyond = ("beyond the forecast" if horizon_s is None
-              else f"beyond {horizon_s / DAY_S:.0f} days")
+def _span(seconds: float) -> str:
+    """A horizon in hours below 72 h, else in days."""
+    return (f"{seconds / HOUR_S:.0f} h" if seconds < 72 * HOUR_S
+            else f"{seconds / DAY_S:.0f} days")
+
+
+def duration_interval_text(i: Interval, horizon_s: float | None = None, after: str = "") -> str:
+    """A duration interval in hours (days past 72 h); inf means "not within the horizon".
+
+    >>> duration_interval_text(Interval(40 * 3600.0, 36 * 3600.0, 45 * 3600.0))
+    '40.0 h (95 %: 36.0 to 45.0)'
+    >>> duration_interval_text(Interval(math.inf, 36.67 * 3600, math.inf), 4 * 86400.0, " after")
+    'beyond 4 days after (95 %: 36.67 h to beyond 4 days)'
+    """
+    beyond = "beyond the forecast" if horizon_s is None else f"beyond {_span(horizon_s)}"
     if not math.isfinite(i.value) and not math.isfinite(i.low):
-        return f"not reached within the forecast's {horizon_s / DAY_S:.0f} days" \
-            if horizon_s is not None else "not reached"
+        return (f"not reached within the forecast's {_span(horizon_s)}"
+                if horizon_s is not None else "not reached")
     ref = i.value if math.isfinite(i.value) else i.low
     scale, unit = (DAY_S, "days") if ref >= 72 * HOUR_S else (HOUR_S, "h")
     dec = _decimals(i, 1 / scale) if math.isfinite(i.high) else 2
 
     def f(x: float) -> str:
         return f"{x / scale:.{dec}f}" if math.isfinite(x) else beyond
+    if not math.isfinite(i.value):  # the median is past the horizon, the early end is not
+        return f"{beyond}{after} (95 %: {f(i.low)} {unit} to {beyond})"
     return f"{f(i.value)} {unit}{after} (95 %: {f(i.low)} to {f(i.high)})"
 
 
@@ -270,17 +283,17 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
         label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
         lines.append(f"  {label:<17}"
-                     f"{_hours(fc.time_to_floor_s, horizon, ' after the last sample')}")
+                     f"{duration_interval_text(fc.time_to_floor_s, horizon, ' after the last sample')}")
     if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
         label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
         lines.append(f"  {label:<17}"
-                     f"{_hours(fc.time_to_ppO2_floor_s, horizon, ' after the last sample')}")
+                     f"{duration_interval_text(fc.time_to_ppO2_floor_s, horizon, ' after the last sample')}")
     need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
     lines.append(f"  gas to hold      {need}"
                  + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))
     for k, i in fc.days_of_supply.items():
         label = f"{k} supply lasts"
-        lines.append(f"  {label:<17}{_hours(i)}")
+        lines.append(f"  {label:<17}{duration_interval_text(i)}")
     lines += [f"  note: {n}" for n in v.notes]
     return "\n".join(lines)
 
