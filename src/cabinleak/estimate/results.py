@@ -282,12 +282,13 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     horizon = float(fc.time_s[-1] - fc.time_s[0])
     if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
         label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
-        lines.append(f"  {label:<17}"
-                     f"{duration_interval_text(fc.time_to_floor_s, horizon, ' after the last sample')}")
+        when = duration_interval_text(fc.time_to_floor_s, horizon, " after the last sample")
+        lines.append(f"  {label:<17}{when}")
     if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
         label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
-        lines.append(f"  {label:<17}"
-                     f"{duration_interval_text(fc.time_to_ppO2_floor_s, horizon, ' after the last sample')}")
+        when = duration_interval_text(fc.time_to_ppO2_floor_s, horizon,
+                                      " after the last sample")
+        lines.append(f"  {label:<17}{when}")
     need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
     lines.append(f"  gas to hold      {need}"
                  + (" (O2 includes the crew's use)" if v.crew_source_kg_per_s else ""))

@@ -24,8 +24,7 @@ from matplotlib.figure import Figure
 from numpy.typing import ArrayLike, NDArray
 
 from cabinleak.estimate.forecast import Interval
-from cabinleak.estimate.results import duration_interval_text
-from cabinleak.estimate.results import interval_text
+from cabinleak.estimate.results import duration_interval_text, interval_text
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 
 __all__ = [
