@@ -431,7 +431,13 @@ def _wander(ms: MassSeries, prior_kg_per_s: float, prior_time_s: float) -> RateN
 
 
 def _with_theta_error(fit: LawFit, sd: float) -> LawFit:
-    """The fit with an independent error of ``sd`` added to θ's variance."""
+    """The fit with an independent error of ``sd`` added to θ's variance.
+
+    An unseen temperature change at the last readings misreads both the slope and the
+    gas there: with m0 fixed by the record's start, m_now = m0 − θ·x_end moves with θ.
+    The temperature to come is as unknown as the one unseen, so both count in the time
+    to a floor (``tests/test_forecast_coverage.py`` checks the coverage by Monte Carlo).
+    """
     if sd <= 0 or not math.isfinite(sd):
         return fit
     cov = fit.cov.copy()
