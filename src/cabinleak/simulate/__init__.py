@@ -103,8 +103,8 @@ def simulate_batch(
             if progress is not None:
                 progress((start + frac * size) / len(scen))
 
-        M, T, Y = integrate(net, par, t_out, tol, report if progress else None)
-        for i, res in zip(idx, _postprocess(net, par0, t_out, M, T, Y), strict=True):
+        M, T, Y, added = integrate(net, par, t_out, tol, report if progress else None)
+        for i, res in zip(idx, _postprocess(net, par0, t_out, M, T, Y, added), strict=True):
             results[i] = res
     return BatchResult(tuple(r for r in results if r is not None))
 
@@ -115,7 +115,7 @@ def _leak_places(station: Station, scenario: Scenario) -> tuple[tuple[str, str, 
 
 
 def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T: np.ndarray,
-                 Y: np.ndarray) -> list[SimulationResult]:
+                 Y: np.ndarray, added: np.ndarray) -> list[SimulationResult]:
     """Evaluate flows at the outputs (replaying events) and build the results."""
 
     batch, nt, n = M.shape
@@ -136,6 +136,7 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     names = tuple(s.name for s in net.links)
+    crew_modules = tuple(dict.fromkeys(c.module for c in net.station.crew if c.count > 0))
     for i in range(batch):
         out.append(SimulationResult(
             station=net.station.name,
@@ -150,6 +151,8 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
             supplied_kg_per_s=supply_flow[i].sum(axis=1),
             link_names=names,
             link_flow_kg_per_s=link_flow[i],
+            added_kg=added[i],
+            crew_modules=crew_modules,
         ))
     return out
 
