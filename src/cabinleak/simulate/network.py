@@ -260,6 +260,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         crew[ids[c.module], co2] += c.count * c.co2_kg_per_day_per_person / 86400.0
 
     supplies = station.supplies
+    hatch_by_id = {h.id: h for h in station.hatches}
     net = Network(
         station=station,
         links=tuple(slots),
@@ -280,7 +281,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         link_a=link_a,
         link_b=link_b,
         link_ventilation_m3_per_s=np.array(
-            [station.hatch(s.name).ventilation_m3_per_s if s.kind == "hatch" else 0.0
+            [hatch_by_id[s.name].ventilation_m3_per_s if s.kind == "hatch" else 0.0
              for s in slots]),
         incidence=onehot_a - onehot_b,
         onehot_a=onehot_a,

@@ -315,7 +315,7 @@ def _validate(st: Station) -> None:
             _positive(src, where, "wall_conductance_W_per_K", m.wall_conductance_W_per_K)
 
     def known(where: str, key: str, mid: str | None) -> None:
-        if mid is not None and mid not in ids:
+        if mid is not None and mid not in seen:  # a set: stations of thousands of modules
             raise StationError(src, where, f"{key} {mid!r} is not a module of station "
                                            f"{st.name!r} (modules: {', '.join(ids)})")
 
