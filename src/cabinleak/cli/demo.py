@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from cabinleak.cli.common import Progress
-from cabinleak.cli.simulate import summary
+from cabinleak.cli.simulate import check_seed, summary
 from cabinleak.estimate.analysis import LeakAnalysis, Settings, analyze, interval_text
 from cabinleak.locate.campaign import Campaign
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
@@ -81,6 +81,7 @@ def _truth(result: SimulationResult, leak: Leak) -> dict[str, float]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The worked example (see the module docstring)."""
+    check_seed(args.seed)
     station, leak, result, analysis = run_demo(args.telemetry, seed=args.seed, quiet=args.json)
     truth = _truth(result, leak)
     campaign = locate_demo_leak(station, leak, seed=args.seed)

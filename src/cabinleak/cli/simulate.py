@@ -9,7 +9,7 @@ from typing import Any
 from cabinleak.cli.common import Progress
 from cabinleak.errors import ScenarioError
 from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
-from cabinleak.simulate import HatchEvent, SimulationResult, simulate
+from cabinleak.simulate import HatchEvent, SimulationResult, check_floor, simulate
 from cabinleak.station import Leak, Station, bundled_stations, load_station
 from cabinleak.telemetry import sensor_columns, state_columns, write_table
 
@@ -54,6 +54,13 @@ def _duration(text: str) -> float:
     if not t > 0:
         raise ScenarioError(f"--duration {text!r}: must be > 0")
     return t
+
+
+def check_seed(seed: int) -> int:
+    """A noise seed must be an integer >= 0 (what numpy.random.default_rng takes)."""
+    if seed < 0:
+        raise ScenarioError(f"--seed {seed}: must be an integer >= 0")
+    return seed
 
 
 def summary(result: SimulationResult, floor_Pa: float | None, *,
@@ -109,6 +116,9 @@ def run_simulation(args: argparse.Namespace,
     events += [_parse_hatch_event(x, station, True) for x in args.open]
     duration = _duration(args.duration)
     floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
+    if floor is not None:
+        check_floor(floor)
+    check_seed(args.seed)
     progress = Progress(not args.json, f"simulating {format_duration(duration)}")
     result = simulate(station, duration, leaks=leaks, events=events, n_out=args.n_out,
                       progress=progress)

@@ -27,7 +27,7 @@ from cabinleak.simulate.network import (
     params_at,
     pressure,
 )
-from cabinleak.simulate.result import BatchResult, SimulationResult
+from cabinleak.simulate.result import BatchResult, SimulationResult, check_floor
 from cabinleak.station import Leak, Station
 
 __all__ = [
@@ -37,15 +37,56 @@ __all__ = [
     "SimulationResult",
     "SupplyEvent",
     "Tolerances",
+    "check_floor",
     "simulate",
     "simulate_batch",
 ]
+
+
+#: The longest simulation [s]: 1e12 s, about 31,700 years, far past any cabin question;
+#: much longer and the clock (float seconds, first steps of 10 ms) loses its meaning.
+MAX_DURATION_S = 1e12
+#: The most modules a station may have: each implicit step inverts dense n×n matrices
+#: (about 16 of them live, 8 bytes an entry), so memory grows as n² and time as n³.
+#: A chain of 10 m³ modules with a 2 mm hole, one simulated day (8 steps): 1,600
+#: modules 21 s of CPU and 0.36 GB, 2,000 modules 33 s and 0.46 GB.
+MAX_MODULES = 2000
+#: Memory the output arrays and the per-chunk matrices may take [bytes].
+MEMORY_BUDGET_BYTES = 2 * 1024**3
+_DENSE_MATRICES = 16  # n×n float64 matrices alive during a step, per scenario (measured)
+
+
+def _check_size(station: Station) -> None:
+    """Refuse a station too large for the dense implicit steps, naming what it would need."""
+    n = len(station.modules)
+    if n > MAX_MODULES:
+        need_gb = _DENSE_MATRICES * 8.0 * n * n / 1e9
+        raise ScenarioError(
+            f"station {station.name!r} has {n} modules; the simulator handles at most "
+            f"{MAX_MODULES} (each step inverts dense {n}×{n} matrices: about {need_gb:.0f} GB "
+            "of memory and hours per simulated day)")
+
+
+def _check_output_memory(station: Station, n_times: int, n_scenarios: int) -> None:
+    """Refuse an output grid whose arrays would not fit in :data:`MEMORY_BUDGET_BYTES`."""
+    n, links = len(station.modules), len(station.hatches) + len(station.leaks) + 1
+    per_time = 8 * (12 * n + 2 * links + len(station.supplies) + 4)  # bytes, one scenario
+    need = per_time * n_times * n_scenarios
+    if need > MEMORY_BUDGET_BYTES:
+        most = max(2, MEMORY_BUDGET_BYTES // (per_time * n_scenarios))
+        raise ScenarioError(
+            f"{n_times} output times of {n_scenarios} scenario(s) of {n} modules would need "
+            f"{need / 1e9:.1f} GB of memory; at most {most} fit in "
+            f"{MEMORY_BUDGET_BYTES / 1e9:.1f} GB")
 
 
 def _output_times(duration_s: float, n_out: int | None, t_eval: ArrayLike | None,
                   events: Sequence[float]) -> np.ndarray:
     if not np.isfinite(duration_s) or duration_s <= 0:
         raise ScenarioError(f"duration must be > 0, got {duration_s:g} s")
+    if duration_s > MAX_DURATION_S:
+        raise ScenarioError(f"duration {duration_s:g} s is longer than the simulator supports "
+                            f"(at most {MAX_DURATION_S:g} s, about 31,700 years)")
     if t_eval is not None:
         t = np.unique(np.asarray(t_eval, dtype=float))
         if t.size == 0 or t[0] < 0 or t[-1] > duration_s * (1 + 1e-12):
@@ -87,6 +128,13 @@ def simulate_batch(
     scen = list(scenarios)
     if not scen:
         raise ScenarioError("a batch needs at least one scenario")
+    _check_size(station)
+    _check_pressures(station)
+    # scenarios integrated together: as many as the budget holds of their n×n matrices
+    n = len(station.modules)
+    chunk_size = max(1, min(chunk_size, MEMORY_BUDGET_BYTES // (_DENSE_MATRICES * 8 * n * n)))
+    n_times = np.size(t_eval) if t_eval is not None else (n_out if n_out is not None else 401)
+    _check_output_memory(station, int(n_times), min(len(scen), chunk_size))
     t_out = _output_times(duration_s, n_out, t_eval, ())
     tol = tolerances or Tolerances()
     # Scenarios whose leaks sit in the same places share link slots: chunk them together
@@ -103,10 +151,20 @@ def simulate_batch(
             if progress is not None:
                 progress((start + frac * size) / len(scen))
 
-        M, T, Y = integrate(net, par, t_out, tol, report if progress else None)
-        for i, res in zip(idx, _postprocess(net, par0, t_out, M, T, Y), strict=True):
+        M, T, Y, added = integrate(net, par, t_out, tol, report if progress else None)
+        for i, res in zip(idx, _postprocess(net, par0, t_out, M, T, Y, added), strict=True):
             results[i] = res
     return BatchResult(tuple(r for r in results if r is not None))
+
+
+def _check_pressures(station: Station) -> None:
+    """Every module needs gas to simulate: its composition and flows divide by its mass."""
+    empty = [m.id for m in station.modules if not m.pressure_Pa > 0.0]
+    if empty:
+        raise ScenarioError(
+            f"module {empty[0]!r} of station {station.name!r} starts at pressure 0 Pa; the "
+            "simulator needs gas in every module (remove it, or give it a pressure such as "
+            "1 Pa)")
 
 
 def _leak_places(station: Station, scenario: Scenario) -> tuple[tuple[str, str, str], ...]:
@@ -115,7 +173,7 @@ def _leak_places(station: Station, scenario: Scenario) -> tuple[tuple[str, str, 
 
 
 def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T: np.ndarray,
-                 Y: np.ndarray) -> list[SimulationResult]:
+                 Y: np.ndarray, added: np.ndarray) -> list[SimulationResult]:
     """Evaluate flows at the outputs (replaying events) and build the results."""
 
     batch, nt, n = M.shape
@@ -136,6 +194,7 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     names = tuple(s.name for s in net.links)
+    crew_modules = tuple(dict.fromkeys(c.module for c in net.station.crew if c.count > 0))
     for i in range(batch):
         out.append(SimulationResult(
             station=net.station.name,
@@ -150,6 +209,8 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
             supplied_kg_per_s=supply_flow[i].sum(axis=1),
             link_names=names,
             link_flow_kg_per_s=link_flow[i],
+            added_kg=added[i],
+            crew_modules=crew_modules,
         ))
     return out
 

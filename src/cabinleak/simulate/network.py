@@ -260,6 +260,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         crew[ids[c.module], co2] += c.count * c.co2_kg_per_day_per_person / 86400.0
 
     supplies = station.supplies
+    hatch_by_id = {h.id: h for h in station.hatches}
     net = Network(
         station=station,
         links=tuple(slots),
@@ -280,7 +281,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         link_a=link_a,
         link_b=link_b,
         link_ventilation_m3_per_s=np.array(
-            [station.hatch(s.name).ventilation_m3_per_s if s.kind == "hatch" else 0.0
+            [hatch_by_id[s.name].ventilation_m3_per_s if s.kind == "hatch" else 0.0
              for s in slots]),
         incidence=onehot_a - onehot_b,
         onehot_a=onehot_a,
@@ -405,12 +406,9 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         dM += s_flow @ onehot
         dm_k += onehot.T @ (s_flow[..., None] * net.supply_y)
 
-    # crew: O2 use fades out as O2 runs out, so a sealed module never goes negative
     crew = np.zeros((1, n, 4))
     if net.has_crew:
-        o2 = gas.SPECIES.index("O2")
-        crew = np.broadcast_to(net.crew_source_kg_per_s, (batch, n, 4)).copy()
-        crew[:, :, o2] *= Y[:, :, o2] / (Y[:, :, o2] + 1e-4)
+        crew = crew_sources(net, p, Y)
         dM += crew.sum(axis=2)
         dm_k += crew
     dY = (dm_k - Y * dM[..., None]) / M[..., None]
@@ -446,6 +444,39 @@ def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Ra
         dT = temperature_rate(M, cv, e_in, out, r, T, q)
         dT = np.where(net.isothermal, 0.0, dT)
     return Rates(dM, dT, dY, mdot, s_flow, x_mol, dm_k)
+
+
+#: ppO2 [Pa] that sets how the crew's metabolism fades as the oxygen runs out: the
+#: uptake (and the CO2 it makes) is scaled by 1 − exp(−ppO2/CREW_FADE_PPO2_PA), full
+#: down to a few kPa, where the air is already lethal (see ``result.LETHAL_PPO2_PA``),
+#: and zero at none. A numerical device, not physiology: it keeps the right-hand side
+#: smooth and its time scale at zero O2 (V/(R·T·uptake)·1 kPa, hours for a crew of
+#: three in 10 m³) slow enough for the explicit source terms of the step.
+CREW_FADE_PPO2_PA = 1000.0
+
+
+def crew_sources(net: Network, p: F, Y: F) -> F:
+    """Species sources of the crew [B, n, 4] [kg/s] at pressures ``p`` [Pa], [B, n].
+
+    O2 used and CO2 made (BVAD rates, :mod:`cabinleak.station.model`) both fade with
+    the oxygen, f = 1 − exp(−ppO2/CREW_FADE_PPO2_PA): the crew can only turn the O2
+    there is into CO2, never go on breathing in a module without oxygen.
+    """
+    o2 = gas.SPECIES.index("O2")
+    x_o2 = gas.mass_to_mole_fractions(Y)[..., o2]
+    fade = -np.expm1(-np.maximum(p * x_o2, 0.0) / CREW_FADE_PPO2_PA)
+    return np.asarray(net.crew_source_kg_per_s * fade[..., None])
+
+
+def added_mass_rate(net: Network, par: Params, p: F, Y: F) -> F:
+    """Mass added to each scenario by its supplies and crew [B] [kg/s] (the crew's net
+    source: CO2 made less O2 used), at module pressures ``p`` [Pa]."""
+    out = np.zeros(p.shape[0])
+    if len(net.supply_module):
+        out += supply_flows(net, par, p[:, net.supply_module]).sum(axis=1)
+    if net.has_crew:
+        out += crew_sources(net, p, Y).sum(axis=(1, 2))
+    return out
 
 
 def ventilation_exchange(net: Network, par: Params, pe: F, te: F) -> F | None:

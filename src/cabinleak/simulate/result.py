@@ -8,8 +8,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
 from cabinleak.physics.units import MMHG_PA, format_duration, format_mass_rate
+from cabinleak.simulate.crew import CrewState, crew_state
 
 F = NDArray[np.float64]
 
@@ -22,7 +24,9 @@ class SimulationResult:
     ``mole_fractions`` [nt, n, 4] over :data:`cabinleak.physics.gas.SPECIES`;
     ``vented_kg_per_s`` [nt]: total flow to vacuum; ``supplied_kg_per_s`` [nt]: total
     supply flow; ``link_flow_kg_per_s`` [nt, L]: each link's flow a → b, named by
-    ``link_names``. :meth:`vented_kg` integrates the vented flow over the output grid.
+    ``link_names``; ``added_kg`` [nt]: mass added by supplies and crew since the start
+    (integrated over the integrator's own steps). :meth:`vented_kg` is the balance
+    M(0) + added − M(t); :attr:`crew_state` says whether the crew's air turned lethal.
     """
 
     station: str
@@ -37,6 +41,8 @@ class SimulationResult:
     supplied_kg_per_s: F
     link_names: tuple[str, ...]
     link_flow_kg_per_s: F
+    added_kg: F
+    crew_modules: tuple[str, ...] = ()
 
     def module_index(self, module_id: str) -> int:
         return self.module_ids.index(module_id)
@@ -55,6 +61,7 @@ class SimulationResult:
 
     def time_to_floor_s(self, floor_Pa: float) -> float | None:
         """First time any module is below ``floor_Pa`` (linear interpolation), or None."""
+        check_floor(floor_Pa)
         low = self.pressure_Pa.min(axis=1)
         below = np.flatnonzero(low < floor_Pa)
         if below.size == 0:
@@ -88,13 +95,25 @@ class SimulationResult:
             "vent_rate_kg_per_day_end": float(self.vented_kg_per_s[-1] * 86400.0),
             "floor_Pa": floor_Pa,
             "time_to_floor_s": None if floor_Pa is None else self.time_to_floor_s(floor_Pa),
+            "added_kg": float(self.added_kg[-1]),
+            "crew": self.crew_state.to_dict(),
         }
 
     def vented_kg(self) -> F:
-        """Gas vented to vacuum so far [kg], by the trapezoid rule on the output grid."""
-        dt = np.diff(self.time_s)
-        inc = 0.5 * dt * (self.vented_kg_per_s[1:] + self.vented_kg_per_s[:-1])
-        return np.concatenate([[0.0], np.cumsum(inc)])
+        """Gas vented to vacuum so far [kg]: the mass balance M(0) + added − M(t).
+
+        Exact to rounding whatever the output grid (a trapezoid rule on the vented
+        flow at the outputs is not: a fast blowdown between two outputs has no share
+        in it, or too large a one).
+        """
+        m = self.total_mass_kg
+        return np.asarray(np.maximum(m[0] + self.added_kg - m, 0.0))
+
+    @property
+    def crew_state(self) -> CrewState:
+        """Whether, when and where the crew's air turned lethal (:mod:`.crew`)."""
+        return crew_state(self.time_s, self.module_ids, self.crew_modules,
+                          self.partial_pressure_Pa("O2"), self.partial_pressure_Pa("CO2"))
 
     def __str__(self) -> str:
         p0 = self.pressure_Pa[0].min() / MMHG_PA
@@ -106,7 +125,15 @@ class SimulationResult:
             f"vent rate at end {format_mass_rate(float(self.vented_kg_per_s[-1]))}, "
             f"{self.vented_kg()[-1]:.2f} kg vented",
         ]
+        if self.crew_modules:
+            lines.append(str(self.crew_state))
         return "\n".join(lines)
+
+
+def check_floor(floor_Pa: float) -> None:
+    """Refuse a pressure floor that is negative or not a number."""
+    if not (np.isfinite(floor_Pa) and floor_Pa >= 0.0):
+        raise ScenarioError(f"floor must be a pressure >= 0, got {floor_Pa:g} Pa")
 
 
 @dataclass(frozen=True)

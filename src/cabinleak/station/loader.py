@@ -158,6 +158,9 @@ def parse_station(text: str, *, source: str = "<string>") -> Station:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise StationError(source, "TOML syntax", str(exc)) from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise StationError(source, "TOML syntax", "arrays or tables nested too deeply to "
+                                                  "read") from None
     top = _Table(data, source, "station")
     name = top.text("name", default=Path(source).stem)
     description = top.text("description", default="") if "description" in data else ""

@@ -36,6 +36,12 @@ CO2_OUTPUT_KG_PER_DAY = 1.04
 
 DAY_S = 86400.0
 
+#: The most crew a module can hold per m³ of its volume: standing room, about four
+#: people per m² of floor under a 2 m ceiling (the Soyuz descent module seats 3 in
+#: about 4 m³). It also bounds how fast a crew can use up its air, which the
+#: simulator's steps rely on.
+MAX_CREW_PER_M3 = 2.0
+
 
 @dataclass(frozen=True)
 class Module:
@@ -309,7 +315,7 @@ def _validate(st: Station) -> None:
             _positive(src, where, "wall_conductance_W_per_K", m.wall_conductance_W_per_K)
 
     def known(where: str, key: str, mid: str | None) -> None:
-        if mid is not None and mid not in ids:
+        if mid is not None and mid not in seen:  # a set: stations of thousands of modules
             raise StationError(src, where, f"{key} {mid!r} is not a module of station "
                                            f"{st.name!r} (modules: {', '.join(ids)})")
 
@@ -357,9 +363,17 @@ def _validate(st: Station) -> None:
             _positive(src, where, "rate", s.rate_kg_per_s)
         else:
             raise StationError(src, where, f"mode must be regulated or fixed, got {s.mode!r}")
+    crowd: dict[str, float] = {}
     for c in st.crew:
         known("crew", "module", c.module)
         _positive(src, "crew", "count", c.count, allow_zero=True)
+        crowd[c.module] = crowd.get(c.module, 0.0) + c.count
+    for mid, count in crowd.items():
+        volume = st.module(mid).volume_m3
+        if count > MAX_CREW_PER_M3 * volume:
+            raise StationError(src, "crew", f"{count:g} crew in module {mid!r} of {volume:g} m³ "
+                                            f"is more than fit (at most {MAX_CREW_PER_M3:g} per "
+                                            f"m³, {MAX_CREW_PER_M3 * volume:g} here)")
     for sn in st.sensors:
         where = f"sensor {sn.id!r}"
         known(where, "module", sn.module)
