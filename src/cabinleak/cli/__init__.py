@@ -11,11 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from cabinleak import __version__
-from cabinleak.cli.analyze import add_parsers as add_analyze_parsers
-from cabinleak.cli.attribute import add_parsers as add_attribute_parsers
-from cabinleak.cli.demo import add_parser as add_demo_parser
-from cabinleak.cli.locate import add_parser as add_locate_parser
-from cabinleak.cli.simulate import cmd_simulate, cmd_stations
+from cabinleak.cli import analyze, attribute, demo, locate, simulate
 from cabinleak.errors import CabinleakError
 
 EXAMPLES = """\
@@ -44,39 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cabinleak {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("stations", help="list the bundled stations",
-                       epilog="example:\n  cabinleak stations --json",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(func=cmd_stations)
-
-    p = sub.add_parser("simulate", help="simulate a station with leaks and hatch events",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("station", help="bundled station name (see `cabinleak stations`) or TOML file")
-    p.add_argument("--leak", action="append", default=[], metavar="MODULE:DIAMETER[:CD]",
-                   help="add a round hole to vacuum, e.g. soyuz-om:2mm:0.6 (Cd default 0.6)")
-    p.add_argument("--close", action="append", default=[], metavar="HATCH@TIME",
-                   help="close a hatch at a time, e.g. zvezda-prk@2h")
-    p.add_argument("--open", action="append", default=[], metavar="HATCH@TIME",
-                   help="open a hatch at a time")
-    p.add_argument("--remove", action="append", default=[], metavar="GROUP",
-                   help="remove a module or group, e.g. soyuz or progress")
-    p.add_argument("--duration", required=True, help="simulated time, e.g. 36h, 7d, 90min")
-    p.add_argument("--floor", help="pressure floor for time_to_floor, e.g. 490mmHg")
-    p.add_argument("--n-out", type=int, default=401, help="output times (default 401)")
-    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
-    p.add_argument("--telemetry", metavar="FILE",
-                   help="write what the station's [[sensor]]s would report (.csv or .parquet)")
-    p.add_argument("--seed", type=int, default=0, help="sensor-noise seed (default 0)")
-    p.add_argument("--plot", metavar="FILE.png", help="write a pressure plot")
-    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
-    p.set_defaults(func=cmd_simulate)
-
-    add_analyze_parsers(sub)
-    add_locate_parser(sub)
-    add_attribute_parsers(sub)
-
-    add_demo_parser(sub)
+    for command in (simulate, analyze, locate, attribute, demo):
+        command.add_parsers(sub)
     return parser
 
 

@@ -6,8 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from cabinleak.cli.common import Progress
-from cabinleak.errors import CabinleakError
+from cabinleak.cli.common import Progress, UsageError
 from cabinleak.estimate.analysis import DEFAULT_FLOOR_PA, LeakAnalysis, Settings, analyze
 from cabinleak.physics.units import parse_quantity
 from cabinleak.station import Station, load_station
@@ -33,10 +32,6 @@ examples:
 Each record is a pressure-decay test table (time, pressure, temperature); the
 volume and spec may come from '# volume = 10.6 m3' and '# spec = 0.1 kg/day' lines.
 """
-
-
-class UsageError(CabinleakError):
-    """A command-line option is invalid."""
 
 
 def _positive(text: str | None, dimension: str, option: str, unit: str) -> float | None:

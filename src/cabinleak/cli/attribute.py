@@ -14,7 +14,7 @@ from cabinleak.attribute.risk import (
     sphere_area_m2,
     surface_risk,
 )
-from cabinleak.errors import CabinleakError
+from cabinleak.cli.common import UsageError
 from cabinleak.physics.units import parse_quantity
 from cabinleak.station import load_station
 
@@ -40,10 +40,6 @@ lists the observations and their default likelihoods.
 # wall is an estimate that overstates the MMOD prior (real modules carry blankets or
 # shields): it gives a natural cause the benefit of the doubt.
 DEFAULT_WALL = "single:0.15cm"
-
-
-class UsageError(CabinleakError):
-    """A command-line option is invalid."""
 
 
 def _positive(text: str, dimension: str, option: str, unit: str) -> float:

@@ -1,8 +1,14 @@
-"""What the subcommands share: the progress bar."""
+"""What the subcommands share: the usage error and the progress bar."""
 
 from __future__ import annotations
 
 import sys
+
+from cabinleak.errors import CabinleakError
+
+
+class UsageError(CabinleakError):
+    """A command-line option is invalid."""
 
 
 class Progress:

@@ -182,7 +182,7 @@ def _mmhg_per_h(result: SimulationResult) -> float:
     return float(rate / MMHG_PA * HOUR_S) if math.isfinite(rate) else float("nan")
 
 
-def add_parser(sub: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "demo", help="worked example: a Soyuz MS hole on the ISS, simulated then analysed",
         epilog="example:\n  cabinleak demo --plot demo.png --report demo-report.html",

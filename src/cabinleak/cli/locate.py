@@ -230,7 +230,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser("locate", help="plan hatch-closure tests and find where the leak is",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--station", default="iss", help="bundled station or TOML file (default iss)")
@@ -263,4 +263,4 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_locate)
 
 
-__all__ = ["add_parser", "cmd_locate"]
+__all__ = ["add_parsers", "cmd_locate"]

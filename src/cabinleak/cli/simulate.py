@@ -13,6 +13,15 @@ from cabinleak.simulate import HatchEvent, SimulationResult, simulate
 from cabinleak.station import Leak, Station, bundled_stations, load_station
 from cabinleak.telemetry import sensor_columns, state_columns, write_table
 
+SIMULATE_EXAMPLES = """\
+examples:
+  cabinleak simulate test-chamber --duration 2h --floor 0.7atm
+  cabinleak simulate iss --leak soyuz-om:2mm:0.6 --duration 36h --floor 490mmHg --plot p.png
+  cabinleak simulate iss --leak prk:1mm --close zvezda-prk@2h --duration 1d --out run.csv
+  cabinleak simulate iss --leak soyuz-om:1.5mm --duration 12h --telemetry tm.parquet
+  cabinleak simulate iss --remove soyuz --remove progress --leak destiny:3mm --duration 7d --json
+"""
+
 
 def parse_leak(text: str, station: Station) -> Leak:
     parts = text.split(":")
@@ -143,3 +152,33 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             if path:
                 print(f"{what} written to {path}")
     return 0
+
+
+def add_parsers(sub: Any) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("stations", help="list the bundled stations",
+                       epilog="example:\n  cabinleak stations --json", formatter_class=raw)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_stations)
+
+    p = sub.add_parser("simulate", help="simulate a station with leaks and hatch events",
+                       epilog=SIMULATE_EXAMPLES, formatter_class=raw)
+    p.add_argument("station", help="bundled station name (see `cabinleak stations`) or TOML file")
+    p.add_argument("--leak", action="append", default=[], metavar="MODULE:DIAMETER[:CD]",
+                   help="add a round hole to vacuum, e.g. soyuz-om:2mm:0.6 (Cd default 0.6)")
+    p.add_argument("--close", action="append", default=[], metavar="HATCH@TIME",
+                   help="close a hatch at a time, e.g. zvezda-prk@2h")
+    p.add_argument("--open", action="append", default=[], metavar="HATCH@TIME",
+                   help="open a hatch at a time")
+    p.add_argument("--remove", action="append", default=[], metavar="GROUP",
+                   help="remove a module or group, e.g. soyuz or progress")
+    p.add_argument("--duration", required=True, help="simulated time, e.g. 36h, 7d, 90min")
+    p.add_argument("--floor", help="pressure floor for time_to_floor, e.g. 490mmHg")
+    p.add_argument("--n-out", type=int, default=401, help="output times (default 401)")
+    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
+    p.add_argument("--telemetry", metavar="FILE",
+                   help="write what the station's [[sensor]]s would report (.csv or .parquet)")
+    p.add_argument("--seed", type=int, default=0, help="sensor-noise seed (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a pressure plot")
+    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    p.set_defaults(func=cmd_simulate)
