@@ -225,7 +225,8 @@ def dropouts(spec: ColumnSpec, raw: F, where: Where) -> tuple[F, DataIssue | Non
     """SI values with missing, sentinel and impossible readings set to NaN (injections: 0)."""
     n = raw.size
     missing = np.flatnonzero(~np.isfinite(raw))
-    si = spec.to_si(raw)
+    with np.errstate(over="ignore"):  # a reading too large for SI is inf: impossible below
+        si = spec.to_si(raw)
     if not si.flags.writeable:  # a read-only view of the file's column
         si = si.copy()
     sentinel = np.flatnonzero(np.isin(raw, SENTINELS))

@@ -314,8 +314,9 @@ class _Sums:
 
     def _measured(self, b: _Batch, raw: NDArray[np.floating]) -> None:
         spec = self.spec
-        si = raw if spec.scale == 1.0 and spec.offset == 0.0 else spec.to_si(
-            raw.astype(np.float64))
+        with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+            si = raw if spec.scale == 1.0 and spec.offset == 0.0 else spec.to_si(
+                raw.astype(np.float64))
         ok = None if self._clean(raw, si) else self._usable(b, raw, si)
         idx = None if ok is None else np.flatnonzero(ok)
         v = si if idx is None else si[idx]
@@ -386,7 +387,8 @@ class _Sums:
 
     def _injection(self, b: _Batch, raw: NDArray[np.floating]) -> None:
         spec = self.spec
-        si = np.array(spec.to_si(raw.astype(np.float64)), dtype=np.float64)
+        with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+            si = np.array(spec.to_si(raw.astype(np.float64)), dtype=np.float64)
         low = float(raw.min()) if raw.size else 0.0
         hidden = any(bool(np.any(raw == s)) for s in SENTINELS if s >= 0)
         if not (low >= 0.0) or hidden:  # NaN, negative or a sentinel
@@ -455,7 +457,8 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     if spec.quantity not in _MEASURED:
         return _Stats(0.0, None, math.inf)
     raw64: F = np.asarray(raw, dtype=np.float64)
-    si = spec.to_si(raw64)
+    with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+        si = spec.to_si(raw64)
     lo, hi, _ = PHYSICAL_RANGE[spec.quantity]
     with np.errstate(invalid="ignore"):
         ok = (si >= lo) & (si <= hi) & ~np.isin(raw64, SENTINELS)
