@@ -1,7 +1,8 @@
 """The ``cabinleak`` command line.
 
-Every error caused by input (files, units, names, numbers) ends in one line on
-stderr and exit code 2, never a traceback.
+Every error caused by input (options, files, units, names, numbers) ends in one line
+on stderr, ``cabinleak COMMAND: error: ...``, and exit code 2, never a traceback or a
+usage block. The rules every option follows are in :mod:`cabinleak.cli.common`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 
 from cabinleak import __version__
 from cabinleak.cli import analyze, attribute, demo, locate, simulate
+from cabinleak.cli.common import ParseError, Parser, attach_negative_values, echo_text
 from cabinleak.errors import CabinleakError
 
 EXAMPLES = """\
@@ -34,7 +36,7 @@ examples:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="cabinleak", description="Air leaks in crewed spacecraft and habitats.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"cabinleak {__version__}")
@@ -47,17 +49,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(attach_negative_values(
+            sys.argv[1:] if argv is None else argv))
+    except ParseError as exc:
+        print(f"{exc.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    prog = f"cabinleak {args.command}"
+    try:
+        if not getattr(args, "json", False) and (line := echo_text(args)):
+            print(line)
         return int(args.func(args))
     except CabinleakError as exc:
-        print(f"cabinleak: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. piped into head: the reader has what it wanted
         sys.stderr.close()
         return 0
     except OSError as exc:
-        print(f"cabinleak: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        print(f"{prog}: error: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return 2
 
 

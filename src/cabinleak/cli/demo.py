@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from cabinleak.cli.common import Progress
+from cabinleak.cli.common import Progress, seed
 from cabinleak.cli.simulate import summary
 from cabinleak.estimate.analysis import LeakAnalysis, Settings, analyze, interval_text
 from cabinleak.locate.campaign import Campaign
@@ -196,6 +196,6 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--preview", metavar="FILE.png",
                    help="also write the report's plots as one PNG (the README picture)")
     p.add_argument("--out", metavar="FILE", help="write the simulated states (.csv or .parquet)")
-    p.add_argument("--seed", type=int, default=0, help="sensor-noise seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="sensor-noise seed (default 0)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=cmd_demo)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cabinleak.cli.common import Progress
+from cabinleak.cli.common import Progress, count, echo_json, quantity, seed
 from cabinleak.errors import CabinleakError
 from cabinleak.locate.baselines import BinarySplit, ModuleByModule
 from cabinleak.locate.campaign import evaluate, parse_leak_spec, run_campaign, search_context
@@ -42,7 +42,7 @@ from cabinleak.locate.session import (
     save_session,
     test_from_telemetry,
 )
-from cabinleak.physics.units import DAY_S, HOUR_S, parse_quantity
+from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.station import Station, load_station
 
 EXAMPLES = """\
@@ -107,7 +107,7 @@ def _context(args: argparse.Namespace) -> tuple[Station, SearchContext, Posterio
         weights = {str(k): float(v) for k, v in data.get("weights", data).items()}
     rate = None
     if args.rate:
-        rate = (parse_quantity(args.rate, "mass_rate", default_unit="kg/day") * DAY_S, 0.2)
+        rate = (args.rate.si * DAY_S, 0.2)
     return station, ctx, prior(ctx.cells, weights=weights, station_rate_kg_per_day=rate)
 
 
@@ -170,7 +170,8 @@ def cmd_locate(args: argparse.Namespace) -> int:
     if args.results or args.json or not (sys.stdin.isatty() or args.interactive):
         rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
         if args.json:
-            print(json.dumps(_summary(post, tests, rec, ctx), indent=2))
+            print(json.dumps(_summary(post, tests, rec, ctx) | {"options": echo_json(args)},
+                             indent=2))
         else:
             print(_show(post, rec, ctx))
         return 0
@@ -234,8 +235,9 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("locate", help="plan hatch-closure tests and find where the leak is",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--station", default="iss", help="bundled station or TOML file (default iss)")
-    p.add_argument("--rate", help="whole-station leak rate measured first, e.g. 0.7kg/day "
-                                  "(cabinleak analyze); sets the rate prior")
+    p.add_argument("--rate", type=quantity("mass_rate", "0.7kg/day"),
+                   help="whole-station leak rate measured first, e.g. 0.7kg/day "
+                        "(cabinleak analyze); sets the rate prior")
     p.add_argument("--prior", metavar="FILE.toml",
                    help="prior weights by module or volume, e.g. [weights] soyuz-om = 3")
     p.add_argument("--results", metavar="FILE.toml", help="tests already run (non-interactive)")
@@ -251,8 +253,8 @@ def add_parsers(sub: Any) -> None:
                         "or soyuz-om:2mm")
     p.add_argument("--evaluate", action="store_true",
                    help="compare the planner and the baselines over many simulated leaks")
-    p.add_argument("--sites", type=int, default=40, help="simulated leaks for --evaluate")
-    p.add_argument("--seed", type=int, default=0, help="seed of simulated errors (default 0)")
+    p.add_argument("--sites", type=count(1), default=40, help="simulated leaks for --evaluate")
+    p.add_argument("--seed", type=seed, default=0, help="seed of simulated errors (default 0)")
     p.add_argument("--window", metavar="START-END",
                    help="tests only in these hours of the day, e.g. 22-6 (crew sleep)")
     p.add_argument("--clock", metavar="HH:MM",
