@@ -9,8 +9,10 @@ Per batch and channel, with the rules of :mod:`cabinleak.telemetry.clean`:
 
 * readings are converted to SI; empty cells, sentinels and impossible values are dropped
   and counted (injections: taken as 0 kg added);
-* single-sample spikes are dropped with the full reader's rule, its limit estimated on
-  the first ``HEAD_ROWS`` rows. A sample's neighbours are the nearest usable samples, also
+* single-sample spikes are dropped with the full reader's rule
+  (:func:`~cabinleak.telemetry.clean.spike_limit` and
+  :func:`~cabinleak.telemetry.clean.is_spike`), its limit estimated on the first
+  ``HEAD_ROWS`` rows. A sample's neighbours are the nearest usable samples, also
   across batches: the last two samples of a batch are carried to the next, and a carried
   sample that turns out to be a spike is taken back out of its bin;
 * the usable samples are summed into bins ``k = floor((t - t0) / bin_s)`` (``t0`` the first
@@ -39,12 +41,10 @@ from numpy.typing import NDArray
 
 from cabinleak.physics.units import format_duration
 from cabinleak.telemetry.clean import (
-    _RELATIVE_FLOOR,
     GAP_FACTOR,
     MAX_DETAILED,
     PHYSICAL_RANGE,
     SENTINELS,
-    SPIKE_SIGMA,
     Grid,
     Steps,
     Where,
@@ -54,8 +54,10 @@ from cabinleak.telemetry.clean import (
     _sample,
     find_steps,
     infer_resolution,
+    is_spike,
     resolve_steps,
     robust_sd,
+    spike_limit,
 )
 from cabinleak.telemetry.columns import ColumnSpec
 from cabinleak.telemetry.model import Channel, DataIssue, Telemetry, TelemetryError
@@ -353,7 +355,8 @@ class _Sums:
             if not 1 <= j < len(seam) - 1:
                 continue
             e = seam[j] - 0.5 * (seam[j - 1] + seam[j + 1])
-            if not (abs(e) > limit and abs(seam[j + 1] - seam[j - 1]) < 0.5 * abs(e)):
+            if not is_spike(np.array([e]), np.array([seam[j - 1]]), np.array([seam[j + 1]]),
+                            limit)[0]:
                 continue
             if j < nt:  # the last sample of the batches before: take it back out
                 value, row, k, t = self.tail[j]
@@ -371,7 +374,7 @@ class _Sums:
                 ks = ks[(ks >= 1) & (ks <= m - 2)]
                 vk, vl, vr = (v[ks + s].astype(np.float64) for s in (0, -1, 1))
                 ek = vk - 0.5 * (vl + vr)
-                hit = (np.abs(ek) > limit) & (np.abs(vr - vl) < 0.5 * np.abs(ek))
+                hit = is_spike(ek, vl, vr, limit)
                 found.extend(zip(ks[hit].tolist(), ek[hit].tolist(), strict=True))
         rows = np.asarray([k if idx is None else int(idx[k]) for k, _ in found], dtype=np.intp)
         for i, (_, e_k) in zip(rows.tolist(), found, strict=True):
@@ -472,12 +475,7 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     noise = _noise_sd(v, resolution) if v.size >= 8 else None  # None: from the bins later
     if v.size < 5:
         return _Stats(resolution, noise, math.inf)
-    e = v[1:-1] - 0.5 * (v[:-2] + v[2:])
-    sd_e = robust_sd(e[_sample(e.size)])
-    some = v[_sample(v.size)]
-    limit = max(SPIKE_SIGMA * sd_e, 4.0 * float(np.median(np.abs(np.diff(some)))),
-                2.0 * resolution, _RELATIVE_FLOOR * float(np.median(np.abs(some))))
-    return _Stats(resolution, noise, limit)
+    return _Stats(resolution, noise, spike_limit(v, resolution)[0])
 
 
 def _noise_sd(v: F, resolution: float) -> float:
