@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import median_abs_deviation
 
 from cabinleak.physics.units import ATM_PA, format_duration
 from cabinleak.telemetry.columns import ColumnSpec
@@ -121,10 +122,15 @@ class Grid:
 
 
 def robust_sd(a: F) -> float:
-    """1.4826 × median absolute deviation: the σ of the Gaussian part of `a`."""
+    """The σ of the Gaussian part of `a`: its median absolute deviation scaled to a normal
+    σ (× 1/Φ⁻¹(3/4) = 1.4826); 0 for no samples.
+
+    The one robust noise estimate of the telemetry readers
+    (:func:`scipy.stats.median_abs_deviation` with ``scale="normal"``).
+    """
     if a.size == 0:
         return 0.0
-    return float(1.4826 * np.median(np.abs(a - np.median(a))))
+    return float(median_abs_deviation(a, scale="normal"))
 
 
 def sort_rows(t: F, where: Where) -> tuple[I | None, DataIssue | None]:

@@ -479,11 +479,11 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
 
 
 def _noise_sd(v: F, resolution: float) -> float:
-    """Noise 1σ of samples `v` from their second differences: MAD/0.6745/√6, at least the
-    quantisation error resolution/√12."""
+    """Noise 1σ of samples `v` from their second differences (robust σ / √6, as the second
+    difference of white noise has variance 6 σ²), at least the quantisation error
+    resolution/√12."""
     d2 = v[2:] - 2.0 * v[1:-1] + v[:-2]
-    mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
-    return max(mad / math.sqrt(6.0), resolution / math.sqrt(12.0))
+    return max(robust_sd(d2) / math.sqrt(6.0), resolution / math.sqrt(12.0))
 
 
 def _values(col: pa.Array | pa.ChunkedArray, spec: ColumnSpec,
