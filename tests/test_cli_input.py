@@ -354,3 +354,26 @@ def test_garbage_tables_give_one_line_in_a_real_process(files: dict[str, str],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert len(run.stderr.splitlines()) == 1, run.stderr
+
+
+def _examples() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    texts = [parser.epilog or ""] + [p.epilog or "" for p in sub.choices.values()]
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    texts.append(readme.read_text(encoding="utf-8"))
+    lines = {line.strip().split("  #")[0].removeprefix("$ ").strip()
+             for text in texts for line in text.splitlines()}
+    return sorted(line for line in lines
+                  if line.startswith("cabinleak ") and "[" not in line and "|" not in line
+                  and "..." not in line)
+
+
+@pytest.mark.parametrize("line", _examples())
+def test_every_example_parses(line: str) -> None:
+    """The examples in --help and the README follow the rule (units everywhere)."""
+    import shlex
+
+    from cabinleak.cli.common import attach_negative_values
+
+    build_parser().parse_args(attach_negative_values(shlex.split(line)[1:]))
