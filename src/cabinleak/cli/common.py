@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from cabinleak.errors import CabinleakError, UnitError
-from cabinleak.physics.units import echo_quantity, is_bare_number, parse_quantity
+from cabinleak.physics.units import echo_quantity, is_bare_number, parse_quantity, si_unit
 
 
 class UsageError(CabinleakError):
@@ -82,13 +82,7 @@ class Quantity(OptionValue):
         return echo_quantity(self.text, self.dimension)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"given": self.text, "value": self.si, "unit": _SI_UNIT[self.dimension]}
-
-
-_SI_UNIT = {"pressure": "Pa", "length": "m", "area": "m2", "volume": "m3", "time": "s",
-            "mass": "kg", "mass_rate": "kg/s", "temperature": "K", "pressure_rate": "Pa/s",
-            "volume_rate": "m3/s", "speed": "m/s", "angle": "rad", "frequency": "1/s",
-            "temperature_difference": "K"}
+        return {"given": self.text, "value": self.si, "unit": si_unit(self.dimension)}
 
 
 def read_quantity(text: str, dimension: str, example: str, *,

@@ -20,8 +20,7 @@ from cabinleak.errors import UnitError
 __all__ = [
     "ATM_PA", "DAY_S", "HOUR_S", "MMHG_PA", "PSI_PA", "YEAR_S",
     "echo_quantity", "format_duration", "format_mass_rate", "format_pressure", "format_quantity",
-    "is_bare_number",
-    "parse_quantity",
+    "is_bare_number", "parse_quantity", "si_unit",
 ]  # fmt: skip
 
 # --- Conversion factors (NIST SP 811, 2008, Appendix B) -----------------------------------
@@ -268,6 +267,11 @@ def echo_quantity(text: str, dimension: str) -> str:
     shown = format_quantity(si, dimension)
     same = _lookup(unit) == _lookup(shown.split(" ", 1)[1])
     return given if same else f"{given} ({shown})"
+
+
+def si_unit(dimension: str) -> str:
+    """The SI unit values of `dimension` are given in inside cabinleak, e.g. ``"Pa"``."""
+    return _DIMENSIONS[dimension][0]
 
 
 def is_bare_number(text: str) -> bool:
