@@ -150,9 +150,9 @@ def test_leaktest_json(capsys: pytest.CaptureFixture[str]) -> None:
     (["analyze", "{gauge}", "--floor", "600 furlongs"], "unknown unit"),
     (["analyze", "{missing}"], "missing.csv"),
     (["analyze", "{novolume}"], "--volume"),
-    (["analyze", "{gauge}", "--cd", "1.5"], "--cd 1.5"),
+    (["analyze", "{gauge}", "--cd", "1.5"], "--cd: the discharge coefficient must be in (0, 1]"),
     (["analyze", "{gauge}", "--volume-uncertainty", "lots"], "--volume-uncertainty"),
-    (["analyze", "{gauge}", "--supply", "H2=3kg"], "--supply 'H2=3kg'"),
+    (["analyze", "{gauge}", "--supply", "H2=3kg"], "--supply: 'H2=3kg'"),
     (["analyze", "{gauge}", "--station", "iss"], "'x' is not a module"),
     (["leaktest", "{novolume}", "--spec", "0.1kg/day"], "volume"),
 ])

@@ -21,9 +21,12 @@ from cabinleak.physics.units import (
     HOUR_S,
     MMHG_PA,
     PSI_PA,
+    echo_quantity,
     format_duration,
     format_mass_rate,
     format_pressure,
+    format_quantity,
+    is_bare_number,
     parse_quantity,
 )
 
@@ -34,6 +37,8 @@ PSI = 0.45359237 * 9.80665 / 0.0254**2  # lbf / in² = 6894.757293168...
 INHG = 3386.389
 IN, FT, LB = 0.0254, 0.3048, 0.45359237
 H, D = 3600.0, 86400.0
+YEAR = 365.25 * D  # Julian year, 365.25 d exactly (IAU, Resolution B1 1994)
+DEG = 3.141592653589793 / 180  # degree of arc = π/180 rad (SI Brochure, 9th ed., Table 8)
 
 # dimension -> {unit spelling: factor to SI} for every linear unit the module must accept.
 REFERENCE: dict[str, dict[str, float]] = {
@@ -55,6 +60,7 @@ REFERENCE: dict[str, dict[str, float]] = {
     "time": {
         "s": 1.0, "sec": 1.0, "ms": 1e-3, "min": 60.0, "h": H, "hr": H, "hour": H, "hours": H,
         "d": D, "day": D, "days": D, "week": 7 * D, "weeks": 7 * D,
+        "y": YEAR, "yr": YEAR, "year": YEAR, "years": YEAR,
     },
     "mass": {"kg": 1.0, "g": 1e-3, "lb": LB, "lbm": LB},
     "mass_rate": {
@@ -70,6 +76,12 @@ REFERENCE: dict[str, dict[str, float]] = {
         "m3/s": 1.0, "m³/s": 1.0, "m3/min": 1 / 60, "m³/min": 1 / 60, "m3/h": 1 / H,
         "m³/h": 1 / H, "L/s": 1e-3, "L/min": 1e-3 / 60, "ft3/min": 0.3048**3 / 60,
         "cfm": 0.3048**3 / 60,
+    },
+    "speed": {"m/s": 1.0, "km/s": 1e3, "km/h": 1 / 3.6},
+    "angle": {"deg": DEG, "°": DEG, "degree": DEG, "degrees": DEG, "rad": 1.0},
+    "frequency": {
+        "/s": 1.0, "/h": 1 / H, "/day": 1 / D, "/d": 1 / D, "/week": 1 / (7 * D),
+        "/year": 1 / YEAR, "/yr": 1 / YEAR, "/y": 1 / YEAR,
     },
 }  # fmt: skip
 TEMPERATURE: dict[str, tuple[float, float]] = {  # unit -> (factor, offset) to kelvin
@@ -341,3 +353,67 @@ def test_format_duration_parses_back(t: float) -> None:
 @given(p=st.floats(min_value=0.0, max_value=1e7))
 def test_format_pressure_parses_back(p: float) -> None:
     assert parse_quantity(format_pressure(p), "pressure") == pytest.approx(p, abs=0.05 * MMHG)
+
+
+# --- dimensions the command line needs, and the echo of a value read -----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "dimension", "expected"),
+    [
+        ("1 /year", "frequency", 1 / YEAR),
+        ("1/year", "frequency", 1 / YEAR),
+        ("2 / day", "frequency", 2 / D),
+        ("7 km/s", "speed", 7000.0),
+        ("3 mm/s", "speed", 3e-3),  # built from <length>/<time>
+        ("51.6 deg", "angle", 51.6 * DEG),
+        ("1y", "time", YEAR),
+        ("2 L/h", "volume_rate", 2e-3 / H),
+        ("0.1 K", "temperature_difference", 0.1),
+        ("0.1 C", "temperature_difference", 0.1),  # a change: no 273.15 offset
+        ("0.9 F", "temperature_difference", 0.5),
+    ],
+)
+def test_command_line_dimensions(text: str, dimension: str, expected: float) -> None:
+    assert parse_quantity(text, dimension) == pytest.approx(expected, rel=1e-12, abs=0)
+
+
+def test_a_temperature_difference_refuses_other_dimensions() -> None:
+    with pytest.raises(UnitError, match="not a temperature difference"):
+        parse_quantity("0.1 mmHg", "temperature_difference")
+
+
+@pytest.mark.parametrize(("text", "bare"), [
+    ("490", True), (" -1e3 ", True), ("nan", True), ("inf", True), ("490mmHg", False),
+    ("490 mmHg", False), ("abc", False), ("", False), ("1/year", False),
+])
+def test_is_bare_number(text: str, bare: bool) -> None:
+    assert is_bare_number(text) is bare
+
+
+@pytest.mark.parametrize(("si", "dimension", "text"), [
+    (490 * MMHG, "pressure", "490 mmHg"),
+    (0.002, "length", "2 mm"),
+    (400e3, "length", "400 km"),
+    (5.0, "length", "5 m"),
+    (36 * H, "time", "36 h"),
+    (1.4 / D, "mass_rate", "1.40 kg/day"),
+    (7000.0, "speed", "7 km/s"),
+    (51.6 * DEG, "angle", "51.6 deg"),
+    (1 / YEAR, "frequency", "1 /year"),
+])
+def test_format_quantity(si: float, dimension: str, text: str) -> None:
+    assert format_quantity(si, dimension) == text
+
+
+@pytest.mark.parametrize(("text", "dimension", "echo"), [
+    ("490mmHg", "pressure", "490 mmHg"),
+    ("0.7atm", "pressure", "0.7 atm (532 mmHg)"),  # 0.7 x 101325 / 133.322 = 532.0
+    ("36h", "time", "36 h"),
+    ("1y", "time", "1 y (365 d)"),
+    ("2 mm", "length", "2 mm"),
+    ("0.2 in", "length", "0.2 in (5.1 mm)"),  # 5.08 mm to one decimal
+])
+def test_echo_gives_the_value_as_read_and_in_the_crews_unit(text: str, dimension: str,
+                                                            echo: str) -> None:
+    assert echo_quantity(text, dimension) == echo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from typing import Any
 
 from cabinleak.attribute.risk import (
@@ -14,8 +15,9 @@ from cabinleak.attribute.risk import (
     sphere_area_m2,
     surface_risk,
 )
+from cabinleak.cli.common import UsageError, echo_json, number, quantity
 from cabinleak.errors import CabinleakError
-from cabinleak.physics.units import parse_quantity
+from cabinleak.physics.units import is_bare_number
 from cabinleak.station import load_station
 
 MMOD_EXAMPLES = """\
@@ -42,61 +44,37 @@ lists the observations and their default likelihoods.
 DEFAULT_WALL = "single:0.15cm"
 
 
-class UsageError(CabinleakError):
-    """A command-line option is invalid."""
-
-
-def _positive(text: str, dimension: str, option: str, unit: str) -> float:
-    value = parse_quantity(text, dimension, default_unit=unit)
-    if not value > 0:
-        raise UsageError(f"{option} {text!r}: must be > 0")
-    return value
-
-
-def _exposure(text: str) -> float:
-    t = text.strip()
-    if t.endswith("y") and not t.endswith("day"):  # years: not a unit parse_quantity knows
-        try:
-            years = float(t[:-1])
-        except ValueError:
-            raise UsageError(f"--exposure {text!r}: expected a duration such as 60d or 1y"
-                             ) from None
-        if not years > 0:
-            raise UsageError(f"--exposure {text!r}: must be > 0")
-        return years * 365.25 * 86400.0
-    return _positive(text, "time", "--exposure", "d")
-
-
-def _speed(text: str) -> float:
-    """'7km/s', '7 km/s' or '7000 m/s' → [m/s]."""
-    t = text.strip().lower().replace(" ", "")
-    for unit, factor in (("km/s", 1e3), ("m/s", 1.0)):
-        if t.endswith(unit):
-            try:
-                value = float(t[: -len(unit)]) * factor
-            except ValueError:
-                break
-            if not value > 0:
-                raise UsageError(f"--speed {text!r}: must be > 0")
-            return value
-    raise UsageError(f"--speed {text!r}: expected a speed such as 7km/s or 7000m/s")
+def wall_option(text: str) -> str:
+    """A wall spec whose thicknesses carry units (argparse type of ``--wall``); the text is
+    kept and read by :func:`~cabinleak.attribute.risk.parse_wall`."""
+    parts = [p.strip() for p in text.split(":")]
+    lengths = {"single": parts[1:2], "whipple": parts[1:4]}.get(parts[0].lower(), [])
+    for part in lengths:
+        if is_bare_number(part):
+            raise argparse.ArgumentTypeError(f"{text!r}: give each thickness a unit, e.g. "
+                                             "single:0.2cm or whipple:0.1cm:0.3cm:10cm")
+    try:
+        parse_wall(text)
+    except CabinleakError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _environment(args: argparse.Namespace) -> Environment:
-    return Environment(altitude_m=_positive(args.altitude, "length", "--altitude", "km"),
-                       inclination_deg=args.inclination, year=args.year)
+    return Environment(altitude_m=args.altitude.si,
+                       inclination_deg=math.degrees(args.inclination.si), year=args.year)
 
 
 def _risk(args: argparse.Namespace, wall: Wall, area_m2: float) -> Risk:
-    speed = None if args.speed is None else _speed(args.speed)
-    hole = None if args.hole is None else _positive(args.hole, "length", "--hole", "mm")
-    return surface_risk([wall], area_m2, _exposure(args.exposure), _environment(args),
-                        speed_m_s=speed, hole_m=hole)
+    return surface_risk([wall], area_m2, args.exposure.si, _environment(args),
+                        speed_m_s=None if args.speed is None else args.speed.si,
+                        hole_m=None if args.hole is None else args.hole.si)
 
 
 def cmd_mmod(args: argparse.Namespace) -> int:
-    risk = _risk(args, parse_wall(args.wall), _positive(args.area, "area", "--area", "m2"))
-    print(json.dumps(risk.to_dict(), indent=2) if args.json else risk)
+    risk = _risk(args, parse_wall(args.wall), args.area.si)
+    print(json.dumps(risk.to_dict() | {"options": echo_json(args)}, indent=2) if args.json
+          else risk)
     return 0
 
 
@@ -118,7 +96,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
                      "(an estimate; give --area)")
     else:
-        area = _positive(args.area, "area", "--area", "m2")
+        area = args.area.si
     if args.wall is None:
         notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (no public figure; it "
                      "overstates the MMOD prior, giving a natural cause the benefit of the "
@@ -137,7 +115,8 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     if args.json:
         out: dict[str, Any] = {"station": station.name, "module": module.id,
                                "risk": risk.to_dict(), "attribution": result.to_dict(),
-                               "notes": notes, "report": args.report}
+                               "notes": notes, "report": args.report,
+                               "options": echo_json(args)}
         print(json.dumps(out, indent=2))
         return 0
     print(f"{station.name} / {module.id}: MMOD risk over {args.exposure}")
@@ -152,24 +131,29 @@ def cmd_attribute(args: argparse.Namespace) -> int:
 
 
 def _environment_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--altitude", default="400km", help="orbit altitude (default 400km)")
-    p.add_argument("--inclination", type=float, default=51.6,
-                   help="orbit inclination [deg] (default 51.6, the ISS)")
-    p.add_argument("--year", type=float, default=2018.0,
+    p.add_argument("--altitude", type=quantity("length", "400km"), default="400km",
+                   help="orbit altitude (default 400km)")
+    p.add_argument("--inclination", type=quantity("angle", "51.6deg", zero_ok=True),
+                   default="51.6deg", help="orbit inclination (default 51.6deg, the ISS)")
+    p.add_argument("--year", type=number(what="the year"), default=2018.0,
                    help="year, for the debris population (default 2018)")
-    p.add_argument("--speed", help="impact speed for the critical diameter, e.g. 7km/s "
-                                   "(default: each population's mean speed)")
+    p.add_argument("--speed", type=quantity("speed", "7km/s"),
+                   help="impact speed for the critical diameter, e.g. 7km/s "
+                        "(default: each population's mean speed)")
 
 
 def add_parsers(sub: Any) -> None:
     raw = argparse.RawDescriptionHelpFormatter
     p = sub.add_parser("mmod", help="micrometeoroid and debris penetration risk of a wall",
                        epilog=MMOD_EXAMPLES, formatter_class=raw)
-    p.add_argument("--wall", required=True, help="single:0.2cm[:MATERIAL] or "
-                                                 "whipple:BUMPER:WALL:STANDOFF")
-    p.add_argument("--area", required=True, help="exposed area, e.g. 10m2")
-    p.add_argument("--exposure", required=True, help="exposure time, e.g. 60d or 1y")
-    p.add_argument("--hole", help="also: chance of a hole at least this large, e.g. 2mm")
+    p.add_argument("--wall", required=True, type=wall_option,
+                   help="single:0.2cm[:MATERIAL] or whipple:BUMPER:WALL:STANDOFF")
+    p.add_argument("--area", required=True, type=quantity("area", "10m2"),
+                   help="exposed area, e.g. 10m2")
+    p.add_argument("--exposure", required=True, type=quantity("time", "60d"),
+                   help="exposure time, e.g. 60d or 1y")
+    p.add_argument("--hole", type=quantity("length", "2mm"),
+                   help="also: chance of a hole at least this large, e.g. 2mm")
     _environment_options(p)
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")
     p.set_defaults(func=cmd_mmod)
@@ -179,11 +163,14 @@ def add_parsers(sub: Any) -> None:
                        formatter_class=raw)
     p.add_argument("--station", default="iss", help="bundled station or TOML (default iss)")
     p.add_argument("--module", help="the module with the hole, e.g. soyuz-om")
-    p.add_argument("--exposure", help="time the module was exposed, e.g. 60d")
-    p.add_argument("--hole", help="the hole's diameter, e.g. 2mm")
+    p.add_argument("--exposure", type=quantity("time", "60d"),
+                   help="time the module was exposed, e.g. 60d")
+    p.add_argument("--hole", type=quantity("length", "2mm"), help="the hole's diameter, e.g. 2mm")
     p.add_argument("--evidence", help="evidence TOML file, or 'ms09' (the bundled example)")
-    p.add_argument("--wall", help=f"the module's wall (default {DEFAULT_WALL}, an estimate)")
-    p.add_argument("--area", help="the module's exposed area (default: a sphere of its volume)")
+    p.add_argument("--wall", type=wall_option,
+                   help=f"the module's wall (default {DEFAULT_WALL}, an estimate)")
+    p.add_argument("--area", type=quantity("area", "10m2"),
+                   help="the module's exposed area (default: a sphere of its volume)")
     _environment_options(p)
     p.add_argument("--catalogue", action="store_true",
                    help="list the observations and their default likelihoods")

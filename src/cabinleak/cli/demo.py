@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from cabinleak.cli.common import Progress
-from cabinleak.cli.simulate import check_seed, summary
+from cabinleak.cli.common import Progress, seed
+from cabinleak.cli.simulate import summary
 from cabinleak.estimate.analysis import LeakAnalysis, Settings, analyze, interval_text
 from cabinleak.locate.campaign import Campaign
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
@@ -81,7 +81,6 @@ def _truth(result: SimulationResult, leak: Leak) -> dict[str, float]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """The worked example (see the module docstring)."""
-    check_seed(args.seed)
     station, leak, result, analysis = run_demo(args.telemetry, seed=args.seed, quiet=args.json)
     truth = _truth(result, leak)
     campaign = locate_demo_leak(station, leak, seed=args.seed)
@@ -183,7 +182,7 @@ def _mmhg_per_h(result: SimulationResult) -> float:
     return float(rate / MMHG_PA * HOUR_S) if math.isfinite(rate) else float("nan")
 
 
-def add_parser(sub: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser(
         "demo", help="worked example: a Soyuz MS hole on the ISS, simulated then analysed",
         epilog="example:\n  cabinleak demo --plot demo.png --report demo-report.html",
@@ -197,6 +196,6 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--preview", metavar="FILE.png",
                    help="also write the report's plots as one PNG (the README picture)")
     p.add_argument("--out", metavar="FILE", help="write the simulated states (.csv or .parquet)")
-    p.add_argument("--seed", type=int, default=0, help="sensor-noise seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="sensor-noise seed (default 0)")
     p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
     p.set_defaults(func=cmd_demo)

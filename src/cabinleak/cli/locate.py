@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cabinleak.cli.common import Progress
+from cabinleak.cli.common import Progress, count, echo_json, quantity, seed
 from cabinleak.errors import CabinleakError
 from cabinleak.locate.baselines import BinarySplit, ModuleByModule
 from cabinleak.locate.campaign import evaluate, parse_leak_spec, run_campaign, search_context
@@ -45,7 +45,7 @@ from cabinleak.locate.session import (
     save_session,
     test_from_telemetry,
 )
-from cabinleak.physics.units import DAY_S, HOUR_S, parse_quantity
+from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.station import Station, load_station
 
 EXAMPLES = """\
@@ -103,7 +103,7 @@ def _rate(args: argparse.Namespace) -> float | None:
     """``--rate`` in kg/day, or None."""
     if not args.rate:
         return None
-    return parse_quantity(args.rate, "mass_rate", default_unit="kg/day") * DAY_S
+    return float(args.rate.si) * DAY_S
 
 
 def _session_rate(given: float | None, saved: Session, path: Path) -> float | None:
@@ -206,7 +206,8 @@ def cmd_locate(args: argparse.Namespace) -> int:
     if args.results or args.json or not (sys.stdin.isatty() or args.interactive):
         rec = None if done(post, ctx.target) else _recommend(planner, post, ctx)
         if args.json:
-            print(json.dumps(_summary(post, tests, rec, ctx, rate), indent=2))
+            print(json.dumps(_summary(post, tests, rec, ctx, rate) | {"options": echo_json(args)},
+                             indent=2))
         else:
             print(_show(post, rec, ctx))
         return 0
@@ -270,12 +271,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parser(sub: Any) -> None:
+def add_parsers(sub: Any) -> None:
     p = sub.add_parser("locate", help="plan hatch-closure tests and find where the leak is",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--station", default="iss", help="bundled station or TOML file (default iss)")
-    p.add_argument("--rate", help="whole-station leak rate measured first, e.g. 0.7kg/day "
-                                  "(cabinleak analyze); sets the rate prior")
+    p.add_argument("--rate", type=quantity("mass_rate", "0.7kg/day"),
+                   help="whole-station leak rate measured first, e.g. 0.7kg/day "
+                        "(cabinleak analyze); sets the rate prior")
     p.add_argument("--prior", metavar="FILE.toml",
                    help="prior weights by module or volume, e.g. [weights] soyuz-om = 3")
     p.add_argument("--results", metavar="FILE.toml", help="tests already run (non-interactive)")
@@ -292,8 +294,8 @@ def add_parser(sub: Any) -> None:
                         "or soyuz-om:2mm")
     p.add_argument("--evaluate", action="store_true",
                    help="compare the planner and the baselines over many simulated leaks")
-    p.add_argument("--sites", type=int, default=40, help="simulated leaks for --evaluate")
-    p.add_argument("--seed", type=int, default=0, help="seed of simulated errors (default 0)")
+    p.add_argument("--sites", type=count(1), default=40, help="simulated leaks for --evaluate")
+    p.add_argument("--seed", type=seed, default=0, help="seed of simulated errors (default 0)")
     p.add_argument("--window", metavar="START-END",
                    help="tests only in these hours of the day, e.g. 22-6 (crew sleep)")
     p.add_argument("--clock", metavar="HH:MM",
@@ -304,4 +306,4 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=cmd_locate)
 
 
-__all__ = ["add_parser", "cmd_locate"]
+__all__ = ["add_parsers", "cmd_locate"]

@@ -4,63 +4,107 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import dataclass
 from typing import Any
 
-from cabinleak.cli.common import Progress
-from cabinleak.errors import ScenarioError
-from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure, parse_quantity
+from cabinleak.cli.common import (
+    OptionValue,
+    Progress,
+    Quantity,
+    count,
+    echo_json,
+    quantity,
+    read_quantity,
+    seed,
+)
+from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure
 from cabinleak.simulate import HatchEvent, SimulationResult, check_floor, simulate
 from cabinleak.station import Leak, Station, bundled_stations, load_station
 from cabinleak.telemetry import sensor_columns, state_columns, write_table
 
+SIMULATE_EXAMPLES = """\
+examples:
+  cabinleak simulate test-chamber --duration 2h --floor 0.7atm
+  cabinleak simulate iss --leak soyuz-om:2mm:0.6 --duration 36h --floor 490mmHg --plot p.png
+  cabinleak simulate iss --leak prk:1mm --close zvezda-prk@2h --duration 1d --out run.csv
+  cabinleak simulate iss --leak soyuz-om:1.5mm --duration 12h --telemetry tm.parquet
+  cabinleak simulate iss --remove soyuz --remove progress --leak destiny:3mm --duration 7d --json
+"""
 
-def parse_leak(text: str, station: Station) -> Leak:
+
+@dataclass(frozen=True)
+class LeakOption(OptionValue):
+    """``--leak MODULE:DIAMETER[:CD]`` as read; the module is checked against the station."""
+
+    module: str
+    diameter: Quantity
+    cd: float = 0.6
+
+    def __str__(self) -> str:
+        return f"{self.module}:{self.diameter} Cd {self.cd:g}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"module": self.module, "diameter": self.diameter.to_dict(), "cd": self.cd}
+
+
+def leak_option(text: str) -> LeakOption:
+    """``soyuz-om:2mm:0.6`` → LeakOption (argparse type of ``--leak``)."""
     parts = text.split(":")
     if len(parts) not in (2, 3) or not parts[0]:
-        raise ScenarioError(f"--leak {text!r}: expected MODULE:DIAMETER[:CD], "
-                            "e.g. soyuz-om:2mm:0.6")
-    station.module(parts[0])
-    diameter = parse_quantity(parts[1], "length", default_unit="mm")
-    if diameter <= 0:
-        raise ScenarioError(f"--leak {text!r}: diameter must be > 0")
+        raise argparse.ArgumentTypeError(f"{text!r}: expected MODULE:DIAMETER[:CD], "
+                                         "e.g. soyuz-om:2mm:0.6")
+    try:
+        diameter = read_quantity(parts[1], "length", "soyuz-om:2mm")
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: diameter: {exc}") from None
     cd = 0.6
     if len(parts) == 3:
         try:
             cd = float(parts[2])
         except ValueError:
-            raise ScenarioError(f"--leak {text!r}: discharge coefficient {parts[2]!r} is not a "
-                                "number (expected 0 < Cd <= 1)") from None
+            raise argparse.ArgumentTypeError(
+                f"{text!r}: discharge coefficient {parts[2]!r} is not a number "
+                "(expected 0 < Cd <= 1)") from None
         if not 0 < cd <= 1:
-            raise ScenarioError(f"--leak {text!r}: discharge coefficient must be in (0, 1], "
-                                f"got {cd:g}")
-    return Leak(module=parts[0], diameter_m=diameter, discharge_coefficient=cd,
-                id=f"cli-leak-{parts[0]}")
+            raise argparse.ArgumentTypeError(f"{text!r}: discharge coefficient must be in "
+                                             f"(0, 1], got {cd:g}")
+    return LeakOption(parts[0], diameter, cd)
 
 
-def _parse_hatch_event(text: str, station: Station, is_open: bool) -> HatchEvent:
-    flag = "--open" if is_open else "--close"
-    if "@" not in text:
-        raise ScenarioError(f"{flag} {text!r}: expected HATCH@TIME, e.g. zvezda-prk@2h")
-    hatch, when = text.split("@", 1)
-    station.hatch(hatch)
-    t = parse_quantity(when, "time", default_unit="s")
-    if t < 0:
-        raise ScenarioError(f"{flag} {text!r}: time must be >= 0")
-    return HatchEvent(time_s=t, hatch=hatch, open=is_open)
+def parse_leak(option: LeakOption, station: Station) -> Leak:
+    station.module(option.module)
+    return Leak(module=option.module, diameter_m=option.diameter.si,
+                discharge_coefficient=option.cd, id=f"cli-leak-{option.module}")
 
 
-def _duration(text: str) -> float:
-    t = parse_quantity(text, "time", default_unit="s")
-    if not t > 0:
-        raise ScenarioError(f"--duration {text!r}: must be > 0")
-    return t
+@dataclass(frozen=True)
+class HatchOption(OptionValue):
+    """``--close``/``--open HATCH@TIME`` as read; the hatch is checked against the station."""
+
+    hatch: str
+    time: Quantity
+
+    def __str__(self) -> str:
+        return f"{self.hatch}@{self.time}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hatch": self.hatch, "time": self.time.to_dict()}
 
 
-def check_seed(seed: int) -> int:
-    """A noise seed must be an integer >= 0 (what numpy.random.default_rng takes)."""
-    if seed < 0:
-        raise ScenarioError(f"--seed {seed}: must be an integer >= 0")
-    return seed
+def hatch_option(text: str) -> HatchOption:
+    """``zvezda-prk@2h`` → HatchOption (argparse type of ``--close`` and ``--open``)."""
+    hatch, sep, when = text.partition("@")
+    if not sep or not hatch:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected HATCH@TIME, e.g. zvezda-prk@2h")
+    try:
+        return HatchOption(hatch, read_quantity(when, "time", f"{hatch}@2h", zero_ok=True))
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: time: {exc}") from None
+
+
+def _hatch_event(option: HatchOption, station: Station, is_open: bool) -> HatchEvent:
+    station.hatch(option.hatch)
+    return HatchEvent(time_s=option.time.si, hatch=option.hatch, open=is_open)
 
 
 def summary(result: SimulationResult, floor_Pa: float | None, *,
@@ -112,13 +156,12 @@ def run_simulation(args: argparse.Namespace,
     Returns the result and the ``--floor`` in pascals (None without one).
     """
     leaks = [parse_leak(x, station) for x in args.leak]
-    events = [_parse_hatch_event(x, station, False) for x in args.close]
-    events += [_parse_hatch_event(x, station, True) for x in args.open]
-    duration = _duration(args.duration)
-    floor = parse_quantity(args.floor, "pressure", default_unit="Pa") if args.floor else None
+    events = [_hatch_event(x, station, False) for x in args.close]
+    events += [_hatch_event(x, station, True) for x in args.open]
+    duration = args.duration.si
+    floor = args.floor.si if args.floor else None
     if floor is not None:
-        check_floor(floor)
-    check_seed(args.seed)
+        check_floor(floor)  # the simulate layer's own check
     progress = Progress(not args.json, f"simulating {format_duration(duration)}")
     result = simulate(station, duration, leaks=leaks, events=events, n_out=args.n_out,
                       progress=progress)
@@ -145,6 +188,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_dict(floor)
         out["outputs"] = {"table": args.out, "telemetry": args.telemetry, "plot": args.plot}
+        out["options"] = echo_json(args)
         print(json.dumps(out, indent=2))
     else:
         print(summary(result, floor))
@@ -153,3 +197,38 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             if path:
                 print(f"{what} written to {path}")
     return 0
+
+
+def add_parsers(sub: Any) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    p = sub.add_parser("stations", help="list the bundled stations",
+                       epilog="example:\n  cabinleak stations --json", formatter_class=raw)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_stations)
+
+    p = sub.add_parser("simulate", help="simulate a station with leaks and hatch events",
+                       epilog=SIMULATE_EXAMPLES, formatter_class=raw)
+    p.add_argument("station", help="bundled station name (see `cabinleak stations`) or TOML file")
+    p.add_argument("--leak", action="append", default=[], metavar="MODULE:DIAMETER[:CD]",
+                   type=leak_option,
+                   help="add a round hole to vacuum, e.g. soyuz-om:2mm:0.6 (Cd default 0.6)")
+    p.add_argument("--close", action="append", default=[], metavar="HATCH@TIME",
+                   type=hatch_option,
+                   help="close a hatch at a time, e.g. zvezda-prk@2h")
+    p.add_argument("--open", action="append", default=[], metavar="HATCH@TIME",
+                   type=hatch_option,
+                   help="open a hatch at a time")
+    p.add_argument("--remove", action="append", default=[], metavar="GROUP",
+                   help="remove a module or group, e.g. soyuz or progress")
+    p.add_argument("--duration", required=True, type=quantity("time", "36h"),
+                   help="simulated time, e.g. 36h, 7d, 90min")
+    p.add_argument("--floor", type=quantity("pressure", "490mmHg"),
+                   help="pressure floor for time_to_floor, e.g. 490mmHg")
+    p.add_argument("--n-out", type=count(2), default=401, help="output times (default 401)")
+    p.add_argument("--out", metavar="FILE", help="write the time series (.csv or .parquet)")
+    p.add_argument("--telemetry", metavar="FILE",
+                   help="write what the station's [[sensor]]s would report (.csv or .parquet)")
+    p.add_argument("--seed", type=seed, default=0, help="sensor-noise seed (default 0)")
+    p.add_argument("--plot", metavar="FILE.png", help="write a pressure plot")
+    p.add_argument("--json", action="store_true", help="machine-readable summary on stdout")
+    p.set_defaults(func=cmd_simulate)

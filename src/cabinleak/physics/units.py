@@ -18,8 +18,9 @@ import re
 from cabinleak.errors import UnitError
 
 __all__ = [
-    "ATM_PA", "DAY_S", "HOUR_S", "MMHG_PA", "PSI_PA",
-    "format_duration", "format_mass_rate", "format_pressure", "parse_quantity",
+    "ATM_PA", "DAY_S", "HOUR_S", "MMHG_PA", "PSI_PA", "YEAR_S",
+    "echo_quantity", "format_duration", "format_mass_rate", "format_pressure", "format_quantity",
+    "is_bare_number", "parse_quantity", "si_unit",
 ]  # fmt: skip
 
 # --- Conversion factors (NIST SP 811, 2008, Appendix B) -----------------------------------
@@ -35,6 +36,8 @@ MINUTE_S: float = 60.0  # minute [s]
 HOUR_S: float = 3600.0  # hour [s]
 DAY_S: float = 86400.0  # day of 24 h [s]
 WEEK_S: float = 7 * DAY_S  # week of 7 d [s]
+YEAR_S: float = 365.25 * DAY_S  # Julian year [s], 365.25 d exactly (IAU)
+DEGREE_RAD: float = math.pi / 180.0  # degree of arc [rad], exact
 
 # Dimension name -> (SI unit, phrase used in messages, example quantity).
 _DIMENSIONS: dict[str, tuple[str, str, str]] = {
@@ -48,6 +51,10 @@ _DIMENSIONS: dict[str, tuple[str, str, str]] = {
     "temperature": ("K", "a temperature", "22 C"),
     "pressure_rate": ("Pa/s", "a pressure rate", "1 mmHg/h"),
     "volume_rate": ("m³/s", "a volume flow", "140 cfm"),
+    "speed": ("m/s", "a speed", "7 km/s"),
+    "angle": ("rad", "an angle", "51.6 deg"),
+    "frequency": ("1/s", "a rate of events", "1 /year"),
+    "temperature_difference": ("K", "a temperature difference", "0.1 K"),
 }
 
 # Unit spelling -> (dimension, factor, offset); SI value = number * factor + offset.
@@ -91,6 +98,7 @@ _add("time", MINUTE_S, "min", "minute", "minutes")
 _add("time", HOUR_S, "h", "hr", "hour", "hours")
 _add("time", DAY_S, "d", "day", "days")
 _add("time", WEEK_S, "week", "weeks")
+_add("time", YEAR_S, "y", "yr", "year", "years")
 _add("mass", 1.0, "kg")
 _add("mass", 1e-3, "g")
 _add("mass", LB_KG, "lb", "lbm")
@@ -119,6 +127,16 @@ for _num, _dens in {"m3": ("s", "min", "h"), "m³": ("s", "min", "h"), "L": ("s"
     for _den in _dens:
         _add("volume_rate", _UNITS[_num][1] / _UNITS[_den][1], f"{_num}/{_den}")
 _add("volume_rate", _UNITS["ft3"][1] / 60.0, "cfm")  # cubic feet per minute
+_add("speed", 1.0, "m/s")
+_add("speed", 1e3, "km/s")
+_add("speed", 1e3 / HOUR_S, "km/h")
+_add("angle", DEGREE_RAD, "deg", "°", "degree", "degrees")
+_add("angle", 1.0, "rad")
+for _den in ("s", "h", "day", "d", "week", "year", "yr", "y"):
+    _add("frequency", 1.0 / _UNITS[_den][1], f"/{_den}")
+# Per-time spellings built on demand by _lookup: <unit of this dimension>/<time unit>.
+_PER_TIME = {"pressure": "pressure_rate", "mass": "mass_rate", "length": "speed",
+             "volume": "volume_rate"}
 
 # Spellings without an SI prefix may be written in any case ("PSI", "MMHG", "Hours").
 # Prefixed SI symbols (mm/Mm, mPa/MPa, ...) are case-sensitive: a wrong case is a 1e6 error.
@@ -142,16 +160,20 @@ def _lookup(unit: str) -> tuple[str, float, float] | None:
     if unit.lower() in _CASE_FREE:
         return _UNITS[_CASE_FREE[unit.lower()]]
     num, sep, den = unit.partition("/")
-    if sep and num and den:
-        top, bottom = _lookup(num), _lookup(den)
-        if top and bottom and bottom[0] == "time" and top[0] in ("pressure", "mass"):
-            return (f"{top[0]}_rate", top[1] / bottom[1], 0.0)
+    if sep and den:
+        top, bottom = (_lookup(num) if num else None), _lookup(den)
+        if bottom and bottom[0] == "time":
+            if not num:  # "/year": events per time
+                return ("frequency", 1.0 / bottom[1], 0.0)
+            if top and top[0] in _PER_TIME:
+                return (_PER_TIME[top[0]], top[1] / bottom[1], 0.0)
     return None
 
 
 def _expected(dimension: str) -> str:
     _, phrase, example = _DIMENSIONS[dimension]
-    units = ", ".join(s for s, entry in _UNITS.items() if entry[0] == dimension)
+    kind = "temperature" if dimension == "temperature_difference" else dimension
+    units = ", ".join(s for s, entry in _UNITS.items() if entry[0] == kind)
     return f"{phrase} such as {example!r} (units: {units})"
 
 
@@ -167,7 +189,9 @@ def parse_quantity(
         or a bare number, which needs `default_unit`.
     dimension : str
         One of ``pressure`` [Pa], ``length`` [m], ``area`` [m²], ``volume`` [m³], ``time`` [s],
-        ``mass`` [kg], ``mass_rate`` [kg/s], ``temperature`` [K], ``pressure_rate`` [Pa/s].
+        ``mass`` [kg], ``mass_rate`` [kg/s], ``temperature`` [K], ``pressure_rate`` [Pa/s],
+        ``volume_rate`` [m³/s], ``speed`` [m/s], ``angle`` [rad], ``frequency`` [1/s] (written
+        ``"1 /year"``) or ``temperature_difference`` [K] (°C and °F without their offset).
     default_unit : str, optional
         Unit used for a bare number; must belong to `dimension`.
 
@@ -208,6 +232,8 @@ def parse_quantity(
     if entry is None:
         raise UnitError(shown, f"unknown unit {unit!r}", _expected(dimension))
     unit_dim, factor, offset = entry
+    if dimension == "temperature_difference" and unit_dim == "temperature":
+        unit_dim, offset = dimension, 0.0  # a change of 1 °C is a change of 1 K
     if unit_dim != dimension:
         raise UnitError(
             shown,
@@ -220,6 +246,78 @@ def parse_quantity(
     if dimension == "temperature" and si < 0.0:
         raise UnitError(shown, f"{si:.2f} K is below absolute zero", _expected(dimension))
     return si
+
+
+def echo_quantity(text: str, dimension: str) -> str:
+    """A quantity as given, tidied, with the crew's unit when that is another one.
+
+    Examples
+    --------
+    >>> echo_quantity("0.7atm", "pressure")
+    '0.7 atm (532 mmHg)'
+    >>> echo_quantity("36h", "time")
+    '36 h'
+    """
+    si = parse_quantity(text, dimension)
+    match = _NUMBER.match(text)
+    if match is None or not match.group(2):
+        return format_quantity(si, dimension)
+    unit = re.sub(r"\s*/\s*", "/", match.group(2))
+    given = f"{match.group(1)} {unit}"
+    shown = format_quantity(si, dimension)
+    same = _lookup(unit) == _lookup(shown.split(" ", 1)[1])
+    return given if same else f"{given} ({shown})"
+
+
+def si_unit(dimension: str) -> str:
+    """The SI unit values of `dimension` are given in inside cabinleak, e.g. ``"Pa"``."""
+    return _DIMENSIONS[dimension][0]
+
+
+def is_bare_number(text: str) -> bool:
+    """Whether `text` is a number with no unit (``"490"``, ``"-1e3"``, ``"nan"``)."""
+    match = _NUMBER.match(text)
+    return match is not None and not match.group(2)
+
+
+# Dimension -> (unit, factor) in which a value is shown back to the user (the crew's units).
+_SHOWN: dict[str, tuple[str, float]] = {
+    "pressure": ("mmHg", MMHG_PA), "area": ("m²", 1.0), "volume": ("m³", 1.0),
+    "mass": ("kg", 1.0), "temperature": ("K", 1.0), "temperature_difference": ("K", 1.0),
+    "pressure_rate": ("mmHg/h", MMHG_PA / HOUR_S), "volume_rate": ("m³/h", 1.0 / HOUR_S),
+    "speed": ("km/s", 1e3), "angle": ("deg", DEGREE_RAD), "frequency": ("/year", 1.0 / YEAR_S),
+}  # fmt: skip
+
+
+def format_quantity(si: float, dimension: str) -> str:
+    """Format an SI value in the unit crews use for its dimension.
+
+    Parameters
+    ----------
+    si : float
+        The value in the SI unit of `dimension` (see :func:`parse_quantity`).
+    dimension : str
+        Its dimension: times as :func:`format_duration`, mass rates as
+        :func:`format_mass_rate`, lengths in mm below 1 m and km from 1 km, pressures in
+        mmHg, speeds in km/s, angles in degrees, event rates per year.
+
+    Examples
+    --------
+    >>> format_quantity(65327.97, "pressure")
+    '490 mmHg'
+    >>> format_quantity(0.002, "length")
+    '2 mm'
+    """
+    if dimension == "time":
+        return format_duration(si)
+    if dimension == "mass_rate":
+        return format_mass_rate(si)
+    if dimension == "length":
+        unit, factor = ("mm", 1e-3) if abs(si) < 1.0 else ("km", 1e3) if abs(si) >= 1e3 else (
+            "m", 1.0)
+    else:
+        unit, factor = _SHOWN[dimension]
+    return f"{_number(si / factor)} {unit}"
 
 
 def _number(value: float) -> str:

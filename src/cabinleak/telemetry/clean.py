@@ -39,6 +39,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.stats import median_abs_deviation
 
 from cabinleak.physics.units import ATM_PA, format_duration
 from cabinleak.telemetry.columns import ColumnSpec
@@ -123,10 +124,15 @@ class Grid:
 
 
 def robust_sd(a: F) -> float:
-    """1.4826 × median absolute deviation: the σ of the Gaussian part of `a`."""
+    """The σ of the Gaussian part of `a`: its median absolute deviation scaled to a normal
+    σ (× 1/Φ⁻¹(3/4) = 1.4826); 0 for no samples.
+
+    The one robust noise estimate of the telemetry readers
+    (:func:`scipy.stats.median_abs_deviation` with ``scale="normal"``).
+    """
     if a.size == 0:
         return 0.0
-    return float(1.4826 * np.median(np.abs(a - np.median(a))))
+    return float(median_abs_deviation(a, scale="normal"))
 
 
 def sort_rows(t: F, where: Where) -> tuple[I | None, DataIssue | None]:
@@ -235,7 +241,8 @@ def dropouts(spec: ColumnSpec, raw: F, where: Where) -> tuple[F, DataIssue | Non
     """SI values with missing, sentinel and impossible readings set to NaN (injections: 0)."""
     n = raw.size
     missing = np.flatnonzero(~np.isfinite(raw))
-    si = spec.to_si(raw)
+    with np.errstate(over="ignore"):  # a reading too large for SI is inf: impossible below
+        si = spec.to_si(raw)
     if not si.flags.writeable:  # a read-only view of the file's column
         si = si.copy()
     sentinel = np.flatnonzero(np.isin(raw, SENTINELS))
@@ -390,6 +397,29 @@ def _row(idx: I | None, k: I) -> I:
     return k if idx is None else idx[k]
 
 
+def spike_limit(v: F, resolution: float) -> tuple[float, float]:
+    """The spike rule's threshold for the samples `v` [SI] (no NaN, at least 5), and the
+    robust σ of ``e = v[k] - (v[k-1] + v[k+1]) / 2`` it comes from.
+
+    A sample is a spike when ``|e|`` is above the largest of ``SPIKE_SIGMA`` σ(e), 4 median
+    sample-to-sample changes, 2 resolutions and ``_RELATIVE_FLOOR`` of the level (each
+    estimated on up to 200 000 samples), and its neighbours agree (:func:`is_spike`).
+    """
+    e = v[1:-1] - 0.5 * (v[:-2] + v[2:])
+    sd_e = robust_sd(e[_sample(e.size)])
+    some = v[_sample(v.size)]
+    limit = max(SPIKE_SIGMA * sd_e, 4.0 * float(np.median(np.abs(np.diff(some)))),
+                2.0 * resolution, _RELATIVE_FLOOR * float(np.median(np.abs(some))))
+    return limit, sd_e
+
+
+def is_spike(e: F, left: F, right: F, limit: float) -> NDArray[np.bool_]:
+    """Whether samples that stand `e` off the mean of their neighbours `left` and `right`
+    are spikes: ``|e| > limit`` while the neighbours agree to within half of ``|e|``."""
+    size = np.abs(e)
+    return (size > limit) & (np.abs(right - left) < 0.5 * size)
+
+
 def remove_spikes(x: F, spec: ColumnSpec, resolution: float, grid: Grid
                   ) -> tuple[DataIssue | None, float]:
     """Set single-sample spikes of `x` [SI] to NaN in place.
@@ -401,15 +431,11 @@ def remove_spikes(x: F, spec: ColumnSpec, resolution: float, grid: Grid
     idx, v = _finite(x)
     if v.size < 5:
         return None, 0.0
+    limit, sd_e = spike_limit(v, resolution)
     e = v[1:-1] - 0.5 * (v[:-2] + v[2:])
-    sd_e = robust_sd(e[_sample(e.size)])
-    some = v[_sample(v.size)]
-    limit = max(SPIKE_SIGMA * sd_e, 4.0 * float(np.median(np.abs(np.diff(some)))),
-                2.0 * resolution, _RELATIVE_FLOOR * float(np.median(np.abs(some))))
     cand = np.flatnonzero(np.abs(e) > limit)
-    size = np.abs(e[cand])
-    agree = np.abs(v[cand + 2] - v[cand]) < 0.5 * size
-    hit, size = cand[agree], size[agree]
+    hit = cand[is_spike(e[cand], v[cand], v[cand + 2], limit)]
+    size = np.abs(e[hit])
     if hit.size == 0:
         return None, sd_e
     rows = _row(idx, hit + 1)

@@ -10,6 +10,8 @@ described in :mod:`cabinleak.telemetry.clean`.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 from collections.abc import Callable
@@ -204,29 +206,57 @@ def _read_csv(file: Path, name: str) -> tuple[pa.Table, dict[str, str], int]:
     delimiter = next((d for d in (",", ";", "\t") if d in header), ",")
     source = pa.memory_map(str(file))
     source.seek(offset)
-    bad_rows: list[tuple[int, int, str]] = []
-
-    def invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.expected_columns, row.actual_columns, row.text))
-        return "error"
-
     try:
         table = pacsv.read_csv(
             source,
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter),
             convert_options=pacsv.ConvertOptions(
                 null_values=_ARROW_NULLS, strings_can_be_null=True,
                 true_values=[v for w in _OPEN for v in (w, w.upper(), w.title())],
                 false_values=[v for w in _CLOSED for v in (w, w.upper(), w.title())]))
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if bad_rows:
-            expected, actual, text = bad_rows[0]
-            raise TelemetryError(f"{name}: {_line_of(file, text, offset)}: {actual} fields "
-                                 f"{text!r} (expected {expected}, as in the header)") from None
-        raise TelemetryError(f"{name}: cannot read as CSV ({str(exc).splitlines()[0]})") from None
+        raise (field_count_error(exc, file, name, offset, skipped, delimiter) or TelemetryError(
+            f"{name}: cannot read as CSV ({str(exc).splitlines()[0]})")) from None
     finally:
         source.close()
     return table, metadata, skipped + 2
+
+
+_FIELD_COUNT = re.compile(r"Expected (\d+) columns, got (\d+): (.*)", re.S)
+
+
+def field_count_error(exc: Exception, file: Path, name: str, offset: int, skipped: int,
+                      delimiter: str) -> TelemetryError | None:
+    """The error for Arrow's "Expected N columns, got M" (None for other errors): the
+    row's line and text.
+
+    Arrow's own invalid-row handler is not used: it decodes the row as UTF-8 before calling
+    back, and a row of bytes that are not UTF-8 then ends in an "Exception ignored"
+    traceback on stderr. The row is found from the error's text, else by reading the file
+    from `offset` (its header line, `skipped` lines into the file) with :mod:`csv`.
+    """
+    found = _FIELD_COUNT.search(str(exc))
+    if found is None:
+        return None
+    expected, actual, text = int(found.group(1)), int(found.group(2)), found.group(3)
+    where = _line_of(file, text, offset) if text.isprintable() else "a row"
+    if where == "a row":
+        with open(file, "rb") as raw:
+            raw.seek(offset)
+            rows = csv.reader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace",
+                                               newline=""), delimiter=delimiter)
+            last = 0
+            try:
+                for row in rows:
+                    first, last = last + 1, rows.line_num
+                    if row and len(row) != expected:
+                        where, actual, text = (f"line {skipped + first}", len(row),
+                                               delimiter.join(row))
+                        break
+            except csv.Error:
+                pass
+    return TelemetryError(f"{name}: {where}: {actual} fields {text[:80]!r} "
+                          f"(expected {expected}, as in the header)")
 
 
 def _line_of(file: Path, text: str, offset: int) -> str:

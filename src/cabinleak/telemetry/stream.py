@@ -9,8 +9,10 @@ Per batch and channel, with the rules of :mod:`cabinleak.telemetry.clean`:
 
 * readings are converted to SI; empty cells, sentinels and impossible values are dropped
   and counted (injections: taken as 0 kg added);
-* single-sample spikes are dropped with the full reader's rule, its limit estimated on
-  the first ``HEAD_ROWS`` rows. A sample's neighbours are the nearest usable samples, also
+* single-sample spikes are dropped with the full reader's rule
+  (:func:`~cabinleak.telemetry.clean.spike_limit` and
+  :func:`~cabinleak.telemetry.clean.is_spike`), its limit estimated on the first
+  ``HEAD_ROWS`` rows. A sample's neighbours are the nearest usable samples, also
   across batches: the last two samples of a batch are carried to the next, and a carried
   sample that turns out to be a spike is taken back out of its bin;
 * the usable samples are summed into bins ``k = floor((t - t0) / bin_s)`` (``t0`` the first
@@ -39,12 +41,10 @@ from numpy.typing import NDArray
 
 from cabinleak.physics.units import format_duration
 from cabinleak.telemetry.clean import (
-    _RELATIVE_FLOOR,
     GAP_FACTOR,
     MAX_DETAILED,
     PHYSICAL_RANGE,
     SENTINELS,
-    SPIKE_SIGMA,
     Grid,
     Steps,
     Where,
@@ -55,8 +55,10 @@ from cabinleak.telemetry.clean import (
     check_plausible,
     find_steps,
     infer_resolution,
+    is_spike,
     resolve_steps,
     robust_sd,
+    spike_limit,
 )
 from cabinleak.telemetry.columns import ColumnSpec
 from cabinleak.telemetry.feed import is_feed_file
@@ -323,8 +325,9 @@ class _Sums:
 
     def _measured(self, b: _Batch, raw: NDArray[np.floating]) -> None:
         spec = self.spec
-        si = raw if spec.scale == 1.0 and spec.offset == 0.0 else spec.to_si(
-            raw.astype(np.float64))
+        with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+            si = raw if spec.scale == 1.0 and spec.offset == 0.0 else spec.to_si(
+                raw.astype(np.float64))
         ok = None if self._clean(raw, si) else self._usable(b, raw, si)
         idx = None if ok is None else np.flatnonzero(ok)
         v = si if idx is None else si[idx]
@@ -361,7 +364,8 @@ class _Sums:
             if not 1 <= j < len(seam) - 1:
                 continue
             e = seam[j] - 0.5 * (seam[j - 1] + seam[j + 1])
-            if not (abs(e) > limit and abs(seam[j + 1] - seam[j - 1]) < 0.5 * abs(e)):
+            if not is_spike(np.array([e]), np.array([seam[j - 1]]), np.array([seam[j + 1]]),
+                            limit)[0]:
                 continue
             if j < nt:  # the last sample of the batches before: take it back out
                 value, row, k, t = self.tail[j]
@@ -379,7 +383,7 @@ class _Sums:
                 ks = ks[(ks >= 1) & (ks <= m - 2)]
                 vk, vl, vr = (v[ks + s].astype(np.float64) for s in (0, -1, 1))
                 ek = vk - 0.5 * (vl + vr)
-                hit = (np.abs(ek) > limit) & (np.abs(vr - vl) < 0.5 * np.abs(ek))
+                hit = is_spike(ek, vl, vr, limit)
                 found.extend(zip(ks[hit].tolist(), ek[hit].tolist(), strict=True))
         rows = np.asarray([k if idx is None else int(idx[k]) for k, _ in found], dtype=np.intp)
         for i, (_, e_k) in zip(rows.tolist(), found, strict=True):
@@ -395,7 +399,8 @@ class _Sums:
 
     def _injection(self, b: _Batch, raw: NDArray[np.floating]) -> None:
         spec = self.spec
-        si = np.array(spec.to_si(raw.astype(np.float64)), dtype=np.float64)
+        with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+            si = np.array(spec.to_si(raw.astype(np.float64)), dtype=np.float64)
         low = float(raw.min()) if raw.size else 0.0
         hidden = any(bool(np.any(raw == s)) for s in SENTINELS if s >= 0)
         if not (low >= 0.0) or hidden:  # NaN, negative or a sentinel
@@ -464,7 +469,8 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     if spec.quantity not in _MEASURED:
         return _Stats(0.0, None, math.inf)
     raw64: F = np.asarray(raw, dtype=np.float64)
-    si = spec.to_si(raw64)
+    with np.errstate(over="ignore"):  # too large for SI: inf, impossible
+        si = spec.to_si(raw64)
     lo, hi, _ = PHYSICAL_RANGE[spec.quantity]
     with np.errstate(invalid="ignore"):
         ok = (si >= lo) & (si <= hi) & ~np.isin(raw64, SENTINELS)
@@ -478,20 +484,15 @@ def _head_stats(spec: ColumnSpec, raw: NDArray[np.floating]) -> _Stats:
     noise = _noise_sd(v, resolution) if v.size >= 8 else None  # None: from the bins later
     if v.size < 5:
         return _Stats(resolution, noise, math.inf)
-    e = v[1:-1] - 0.5 * (v[:-2] + v[2:])
-    sd_e = robust_sd(e[_sample(e.size)])
-    some = v[_sample(v.size)]
-    limit = max(SPIKE_SIGMA * sd_e, 4.0 * float(np.median(np.abs(np.diff(some)))),
-                2.0 * resolution, _RELATIVE_FLOOR * float(np.median(np.abs(some))))
-    return _Stats(resolution, noise, limit)
+    return _Stats(resolution, noise, spike_limit(v, resolution)[0])
 
 
 def _noise_sd(v: F, resolution: float) -> float:
-    """Noise 1σ of samples `v` from their second differences: MAD/0.6745/√6, at least the
-    quantisation error resolution/√12."""
+    """Noise 1σ of samples `v` from their second differences (robust σ / √6, as the second
+    difference of white noise has variance 6 σ²), at least the quantisation error
+    resolution/√12."""
     d2 = v[2:] - 2.0 * v[1:-1] + v[:-2]
-    mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
-    return max(mad / math.sqrt(6.0), resolution / math.sqrt(12.0))
+    return max(robust_sd(d2) / math.sqrt(6.0), resolution / math.sqrt(12.0))
 
 
 def _values(col: pa.Array | pa.ChunkedArray, spec: ColumnSpec,

@@ -25,9 +25,9 @@ from cabinleak.telemetry.read import (
     _ARROW_NULLS,
     _MISSING_HINT,
     _columns,
-    _line_of,
     _time_unit,
     check_file,
+    field_count_error,
     time_values,
 )
 
@@ -135,17 +135,11 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
     # Arrow converts small blocks in parallel and large ones serially: read blocks of at
     # most 1 MiB and join them into batches of about batch_rows rows
     block = int(min(max(batch_rows * _line_bytes(file, offset), 1 << 16), 1 << 20))
-    bad_rows: list[tuple[int, int, str]] = []
-
-    def invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.expected_columns, row.actual_columns, row.text))
-        return "error"
 
     def failed(exc: Exception) -> TelemetryError:
-        if bad_rows:
-            expected, actual, text = bad_rows[0]
-            return TelemetryError(f"{name}: {_line_of(file, text, offset)}: {actual} fields "
-                                  f"{text!r} (expected {expected}, as in the header)")
+        counted = field_count_error(exc, file, name, offset, skipped, delimiter)
+        if counted is not None:
+            return counted
         found = re.search(r"column #(\d+): .*invalid value '(.*)'", str(exc))
         if found and int(found.group(1)) < len(names):
             column, text = names[int(found.group(1))], found.group(2)
@@ -161,8 +155,7 @@ def _open_csv(file: Path, name: str, table_map: TableMapping | None, time_column
             reader = pacsv.open_csv(
                 source,
                 read_options=pacsv.ReadOptions(block_size=block),
-                parse_options=pacsv.ParseOptions(delimiter=delimiter,
-                                                  invalid_row_handler=invalid),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter),
                 convert_options=pacsv.ConvertOptions(
                     column_types=types, include_columns=[time_name, *(s.name for s in specs)],
                     null_values=_ARROW_NULLS, strings_can_be_null=True))
