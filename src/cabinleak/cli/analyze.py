@@ -102,7 +102,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         inventory_kg=inventory, pressure_sd_Pa=_si(args.pressure_noise),
         pressure_resolution_Pa=_si(args.resolution),
         temperature_sd_K=_si(args.temperature_noise),
-        crew=args.crew, seed=args.seed, volume_rel_sd=args.volume_uncertainty)
+        crew=args.crew, seed=args.seed, volume_rel_sd=args.volume_uncertainty,
+        wander_Pa_per_s=_si(args.wander))
 
 
 def run_analysis(args: argparse.Namespace) -> LeakAnalysis:
@@ -182,6 +183,10 @@ def add_parsers(sub: Any) -> None:
                    metavar="RATE", help="false-alarm rate of the leak test (default 1/year)")
     p.add_argument("--background", type=quantity("mass_rate", "0.2kg/day", zero_ok=True),
                    help="normal leakage not to alarm on, e.g. 0.2kg/day")
+    p.add_argument("--wander", type=quantity("pressure_rate", "0.1mmHg/h", zero_ok=True),
+                   help="the pressure-rate wander of normal operations (1σ over 6 h) assumed "
+                        "where the record is too short to show it (default: 0.1mmHg/h with "
+                        "crew aboard, else 0mmHg/h)")
     p.add_argument("--crew", type=number(0.0, what="the crew"),
                    help="crew in the volume (default: the station's)")
     p.add_argument("--supply", action="append", default=[], metavar="GAS=MASS",
