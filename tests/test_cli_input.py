@@ -57,6 +57,7 @@ OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("analyze", "--false-alarms"): (Q, "1/year"),
     ("analyze", "--background"): (Q, "0.2kg/day", "{}", "zero ok"),
     ("analyze", "--wander"): (Q, "0.1mmHg/h", "{}", "zero ok"),
+    ("analyze", "--year"): (COUNT,),
     ("analyze", "--crew"): (NUMBER,),
     ("analyze", "--supply"): (Q, "N2=120kg", "N2={}", "zero ok"),
     ("analyze", "--pressure-noise"): (Q, "0.05mmHg"),

@@ -11,6 +11,7 @@ from cabinleak.cli.common import (
     OptionValue,
     Progress,
     Quantity,
+    count,
     echo_json,
     number,
     quantity,
@@ -201,7 +202,7 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--temperature-noise", type=quantity("temperature_difference", "0.05K"),
                    help="per-sample temperature noise, e.g. 0.05K (default: from the data)")
     p.add_argument("--mapping", help="TOML file mapping column names to modules and units")
-    p.add_argument("--year", type=int,
+    p.add_argument("--year", type=count(1958),
                    help="year of a public ISS feed record's timestamps (hours since 31 Dec of "
                         "the year before), when the record has no '# year' line")
     p.add_argument("--gauge", action="store_true",

@@ -214,7 +214,8 @@ class LeakTestDesign:
 
     def __str__(self) -> str:
         far = self.false_alarms_per_year
-        return (f"CUSUM bank at {far:g} false alarm{'' if far == 1 else 's'} per year: "
+        plural = "" if math.isclose(far, 1.0) else "s"
+        return (f"CUSUM bank at {far:g} false alarm{plural} per year: "
                 f"blocks {format_duration(self.blocks_s[0])} to "
                 f"{format_duration(self.blocks_s[-1])}, design rates "
                 f"{format_mass_rate(self.min_rate_kg_per_s)} to "
@@ -371,8 +372,9 @@ class Detection:
     def __str__(self) -> str:
         far = f"{self.false_alarms_per_year:g} per year"
         if not self.alarm or self.alarm_time_s is None:
+            plural = "" if math.isclose(self.false_alarms_per_year, 1.0) else "s"
             return (f"no leak alarm (test at {self.false_alarms_per_year:g} false alarm"
-                    f"{'' if self.false_alarms_per_year == 1 else 's'} per year; smallest leak "
+                    f"{plural} per year; smallest leak "
                     f"it would see within {format_duration(self.detectable_within_s)}: "
                     f"{format_mass_rate(self.detectable_kg_per_s)})")
         onset = "" if self.onset_time_s is None else \
