@@ -400,7 +400,7 @@ def test_is_bare_number(text: str, bare: bool) -> None:
     (1.4 / D, "mass_rate", "1.40 kg/day"),
     (7000.0, "speed", "7 km/s"),
     (51.6 * DEG, "angle", "51.6 deg"),
-    (1 / YEAR, "frequency", "1 /year"),
+    (1 / YEAR, "frequency", "1/year"),
 ])
 def test_format_quantity(si: float, dimension: str, text: str) -> None:
     assert format_quantity(si, dimension) == text

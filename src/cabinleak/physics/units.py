@@ -257,13 +257,15 @@ def echo_quantity(text: str, dimension: str) -> str:
     '0.7 atm (532 mmHg)'
     >>> echo_quantity("36h", "time")
     '36 h'
+    >>> echo_quantity("1/year", "frequency")
+    '1/year'
     """
     si = parse_quantity(text, dimension)
     match = _NUMBER.match(text)
     if match is None or not match.group(2):
         return format_quantity(si, dimension)
     unit = re.sub(r"\s*/\s*", "/", match.group(2))
-    given = f"{match.group(1)} {unit}"
+    given = f"{match.group(1)}{'' if unit.startswith('/') else ' '}{unit}"  # 1/year
     shown = format_quantity(si, dimension)
     same = _lookup(unit) == _lookup(shown.split(" ", 1)[1])
     return given if same else f"{given} ({shown})"
@@ -317,7 +319,7 @@ def format_quantity(si: float, dimension: str) -> str:
             "m", 1.0)
     else:
         unit, factor = _SHOWN[dimension]
-    return f"{_number(si / factor)} {unit}"
+    return f"{_number(si / factor)}{'' if unit.startswith('/') else ' '}{unit}"
 
 
 def _number(value: float) -> str:
