@@ -73,7 +73,7 @@ def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1, err
-    assert err.startswith("cabinleak: error: ") and "Traceback" not in err
+    assert err.startswith("cabinleak locate: error: ") and "Traceback" not in err
     return err.strip()
 
 
@@ -208,7 +208,7 @@ def test_damaged_session_in_a_real_process(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert run.returncode == 2
-    assert run.stderr.startswith(f"cabinleak: error: {session}: damaged session (")
+    assert run.stderr.startswith(f"cabinleak locate: error: {session}: damaged session (")
     assert "NaN" in run.stderr and len(run.stderr.splitlines()) == 1, run.stderr
 
 
@@ -229,7 +229,8 @@ def test_session_keeps_the_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     # resumed without --rate: the session's rate, with a note
     assert main(argv) == 0
     got = capsys.readouterr()
-    assert json.loads(got.out) == same
+    # the same answer; only the options echoed differ (none given this time)
+    assert json.loads(got.out) | {"options": None} == same | {"options": None}
     assert "0.7 kg/day" in got.err and len(got.err.strip().splitlines()) == 1
     assert json.loads(got.out)["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
 
