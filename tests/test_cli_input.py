@@ -193,7 +193,9 @@ def test_an_accepted_quantity_is_echoed_with_its_unit(command: str, option: str,
     assert str(value) in shown
     quantity = value if isinstance(value, Quantity) else next(
         v for v in vars(value).values() if isinstance(v, Quantity))
-    assert any(c.isalpha() or c in "/°" for c in str(quantity).split(" ", 1)[1])
+    # the unit follows the number (after a space, or "/" for a rate such as 1/year)
+    unit = str(quantity).lstrip("0123456789.+-e ")
+    assert any(c.isalpha() or c in "/°" for c in unit)
 
 
 @pytest.mark.parametrize("command", [c for (c, o), k in OPTIONS.items() if k[0] == SEED])

@@ -267,7 +267,9 @@ def echo_quantity(text: str, dimension: str) -> str:
     unit = re.sub(r"\s*/\s*", "/", match.group(2))
     given = f"{match.group(1)}{'' if unit.startswith('/') else ' '}{unit}"  # 1/year
     shown = format_quantity(si, dimension)
-    same = _lookup(unit) == _lookup(shown.split(" ", 1)[1])
+    shown_match = _NUMBER.match(shown)
+    shown_unit = shown_match.group(2).strip() if shown_match else ""
+    same = _lookup(unit) == _lookup(shown_unit)
     return given if same else f"{given} ({shown})"
 
 
