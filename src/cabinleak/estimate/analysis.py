@@ -349,10 +349,14 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
                      (fit.theta, lo_th, hi_th)))  # of this leak, the background apart
     fc_fit = fit
     if not ms.temperature_compensated:
-        # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak
+        # an unseen ΔT over the fitted span reads as m·ΔT/(T·span) of leak. The record's
+        # wander (measured, or assumed for an operating station) already holds the
+        # temperature changes it shows or stands for: only what exceeds it is added
         span = max(t_end - fit.onset_s, 1.0)
-        rel = (m_now / temp_now * st.unseen_temperature_change_K / span) / max(abs(q.value),
-                                                                               1e-300)
+        unseen = m_now / temp_now * st.unseen_temperature_change_K / span
+        wandered = wander.span_sd_kg_per_s(span) if wander is not None else 0.0
+        extra = math.sqrt(max(unseen**2 - wandered**2, 0.0))
+        rel = extra / max(abs(q.value), 1e-300)
         q, dpdt, cda = (_with_relative_error(i, rel) for i in (q, dpdt, cda))
         # ... and so does the pressure rate the forecasts carry on (the volume's error
         # does not: it scales the mass and its rate alike and leaves dp/dt alone)
