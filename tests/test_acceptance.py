@@ -23,8 +23,8 @@ from cabinleak.estimate.acceptance import (
     AcceptanceResult,
     acceptance_test,
 )
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.fleet import fleet_summary
-from cabinleak.estimate.mass import EstimateError
 from cabinleak.physics.gas import R_AIR
 from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.telemetry import Channel, Telemetry

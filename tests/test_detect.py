@@ -14,6 +14,7 @@ import pytest
 from scipy.special import zeta
 from scipy.stats import norm
 
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.detect import (
     YEAR_S,
     bank_arl0,
@@ -26,7 +27,6 @@ from cabinleak.estimate.detect import (
     slope_sd,
 )
 from cabinleak.estimate.dpdt import DEFAULT_DPDT_THRESHOLD_PA_PER_S, dpdt_alarm, dpdt_threshold_for
-from cabinleak.estimate.mass import EstimateError
 from cabinleak.physics.units import DAY_S, MMHG_PA
 
 

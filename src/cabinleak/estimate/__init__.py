@@ -9,13 +9,14 @@
 
 from cabinleak.estimate.acceptance import AcceptanceResult, acceptance_test
 from cabinleak.estimate.analysis import LeakAnalysis, Settings, VolumeAnalysis, analyze
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import DpdtAlarm, dpdt_alarm
 from cabinleak.estimate.fleet import FleetSummary, fleet_summary
 from cabinleak.estimate.flowlaw import LawComparison, LawFit, compare_laws, fit_law
 from cabinleak.estimate.forecast import Forecast, Interval, forecast
 from cabinleak.estimate.kalman import RateTrack, track_rate
-from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series, noise_sd
+from cabinleak.estimate.mass import MassSeries, bin_series, mass_series, noise_sd
 
 __all__ = [
     "AcceptanceResult",

@@ -32,7 +32,8 @@ import numpy as np
 from scipy import optimize, stats
 
 from cabinleak.errors import UnitError
-from cabinleak.estimate.mass import EstimateError, F, MassSeries, mass_series
+from cabinleak.estimate.checks import EstimateError
+from cabinleak.estimate.mass import F, MassSeries, mass_series
 from cabinleak.physics.gas import R_AIR
 from cabinleak.physics.units import DAY_S, MMHG_PA, format_duration, parse_quantity
 from cabinleak.telemetry import Telemetry

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
 from cabinleak.estimate.events import (
@@ -37,8 +38,9 @@ from cabinleak.estimate.flowlaw import (
     law_integral,
 )
 from cabinleak.estimate.forecast import Interval, forecast
+from cabinleak.estimate.intervals import settle_note, with_relative_error, with_theta_error
 from cabinleak.estimate.kalman import track_rate
-from cabinleak.estimate.mass import EstimateError, MassSeries, bin_series, mass_series
+from cabinleak.estimate.mass import MassSeries, bin_series, mass_series
 from cabinleak.estimate.noise import RateNoise, rate_noise
 from cabinleak.estimate.results import (
     DEFAULT_FLOOR_PA,
@@ -357,13 +359,13 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         wandered = wander.span_sd_kg_per_s(span) if wander is not None else 0.0
         extra = math.sqrt(max(unseen**2 - wandered**2, 0.0))
         rel = extra / max(abs(q.value), 1e-300)
-        q, dpdt, cda = (_with_relative_error(i, rel) for i in (q, dpdt, cda))
+        q, dpdt, cda = (with_relative_error(i, rel) for i in (q, dpdt, cda))
         # ... and so does the pressure rate the forecasts carry on (the volume's error
         # does not: it scales the mass and its rate alike and leaves dp/dt alone)
-        fc_fit = _with_theta_error(fit, rel * abs(fit.theta))
+        fc_fit = with_theta_error(fit, rel * abs(fit.theta))
     # mass rates and Cd·A scale with the volume; its error widens them in quadrature
-    q = _with_relative_error(q, st.volume_rel_sd)
-    cda = _with_relative_error(cda, st.volume_rel_sd)
+    q = with_relative_error(q, st.volume_rel_sd)
+    cda = with_relative_error(cda, st.volume_rel_sd)
     if st.volume_rel_sd == 0:
         notes.append("the volume is taken as exact: an error of x % in it moves the kg/day "
                      "and Cd·A by the same x % (see --volume-uncertainty)")
@@ -375,7 +377,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     detected = (detection.alarm if detection is not None
                 else q.low > st.background_kg_per_s)
     if not detected:
-        notes.append(_settle_note(q, fit, wander))
+        notes.append(settle_note(q, fit, wander))
     fc = forecast(fc_fit, time_now_s=t_end, added_now_kg=added_now, temperature_K=temp_now,
                   mole_fractions=ms.mole_fractions_end if ms.mole_fractions_end is not None
                   else gas.mass_to_mole_fractions(y),
@@ -434,69 +436,12 @@ def _wander(ms: MassSeries, prior_kg_per_s: float, prior_time_s: float) -> RateN
     return rn.with_prior(prior_kg_per_s, prior_time_s) if prior_kg_per_s > 0 else rn
 
 
-def _with_theta_error(fit: LawFit, sd: float) -> LawFit:
-    """The fit with an independent error of ``sd`` added to θ's variance.
-
-    An unseen temperature change at the last readings misreads both the slope and the
-    gas there: with m0 fixed by the record's start, m_now = m0 − θ·x_end moves with θ.
-    The temperature to come is as unknown as the one unseen, so both count in the time
-    to a floor (``tests/test_forecast_coverage.py`` checks the coverage by Monte Carlo).
-    """
-    if sd <= 0 or not math.isfinite(sd):
-        return fit
-    cov = fit.cov.copy()
-    cov[1, 1] += sd**2
-    return replace(fit, cov=cov, theta_sd=math.sqrt(cov[1, 1]))
-
-
-def _settle_note(q: Interval, fit: LawFit, wander: RateNoise | None) -> str:
-    """What the record rules out when it shows no leak, and what would settle more.
-
-    The bound is the rate interval's upper end. Its half-width falls with a longer record
-    as white noise does (span^-3/2) and as the wander does (span^-1/2, :mod:`.noise`);
-    the record length that halves it is found from both parts.
-    """
-    bound = max(q.high, 0.0)
-    span = max(fit.end_s - fit.onset_s, 1.0)
-    total = max(q.high - q.value, 0.0) / Z95
-    slow = wander.span_sd_kg_per_s(span) if wander is not None else 0.0
-    white = math.sqrt(max(total**2 - slow**2, 0.0))
-
-    def sd_at(t: float) -> float:
-        w = white * (span / t) ** 1.5
-        v = wander.span_sd_kg_per_s(t) if wander is not None else 0.0
-        return math.hypot(w, v)
-
-    text = (f"the record rules out a leak above {bound * DAY_S:.3g} kg/day "
-            f"(95 % upper bound over {span / HOUR_S:.3g} h)")
-    if total <= 0:
-        return text
-    lo, hi = span, span * 1e4
-    if sd_at(hi) > total / 2:
-        return text + "; a longer record alone would not narrow it much"
-    for _ in range(60):
-        mid = math.sqrt(lo * hi)
-        lo, hi = (mid, hi) if sd_at(mid) > total / 2 else (lo, mid)
-    return (text + f"; about {(hi - span) / HOUR_S:.3g} h more of record (or a hatch "
-            "closure that isolates a smaller volume) would halve that bound")
-
-
-def _with_relative_error(i: Interval, rel_sd: float) -> Interval:
-    """Widen an interval by an independent error of ``rel_sd`` (1σ, relative to the value)."""
-    if rel_sd <= 0 or i.value == 0:
-        return i
-    half = max(i.high - i.value, i.value - i.low)
-    total = math.hypot(half, Z95 * rel_sd * abs(i.value))
-    return Interval(i.value, i.value - total, i.value + total)
-
-
 def _since(ms: MassSeries, start_s: float) -> MassSeries:
-    k = ms.time_s >= start_s
-    spp = ms.samples_per_point[k] if ms.samples_per_point is not None else None
-    rs = ms.gas_constant_series[k] if ms.gas_constant_series is not None else None
-    return replace(ms, time_s=ms.time_s[k], mass_kg=ms.mass_kg[k], mass_sd_kg=ms.mass_sd_kg[k],
-                   pressure_Pa=ms.pressure_Pa[k], temperature_K=ms.temperature_K[k],
-                   added_kg=ms.added_kg[k], samples_per_point=spp, gas_constant_series=rs)
+    return ms.select(ms.time_s >= start_s)
+
+
+def _until(ms: MassSeries, end_s: float) -> MassSeries:
+    return ms.select(ms.time_s <= end_s)
 
 
 MAX_CHANGES = 4  # rises of the outflow looked for in one record
@@ -559,17 +504,6 @@ def _changes(ms: MassSeries, st: Settings, wander: RateNoise | None = None
         last = replace(det, onset_time_s=new)
         search_from = float(det.alarm_time_s or new)
     return last, onsets, background, segment
-
-
-def _until(ms: MassSeries, end_s: float) -> MassSeries:
-    k = ms.time_s <= end_s
-    return replace(ms, time_s=ms.time_s[k], mass_kg=ms.mass_kg[k],
-                    mass_sd_kg=ms.mass_sd_kg[k], pressure_Pa=ms.pressure_Pa[k],
-                    temperature_K=ms.temperature_K[k], added_kg=ms.added_kg[k],
-                    samples_per_point=None if ms.samples_per_point is None
-                    else ms.samples_per_point[k],
-                    gas_constant_series=None if ms.gas_constant_series is None
-                    else ms.gas_constant_series[k])
 
 
 def _refine_onset(ms: MassSeries, detection: Detection, background_kg_per_s: float,

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import functools
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +68,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
-from cabinleak.estimate.mass import EstimateError
+from cabinleak.estimate.checks import EstimateError, check_samples, positive
 from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics.units import DAY_S, format_duration, format_mass_rate
 
@@ -651,19 +650,3 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
                      rate_at_alarm_kg_per_s=rate,
                      design_rate_kg_per_s=float(design.design_rates_kg_per_s[s][j]),
                      threshold=h, block_s=design.blocks_s[s], **common)
-
-
-def check_samples(t: F, what: str, quantity: str) -> None:
-    """At least three samples at increasing times, or an error saying which are not."""
-    if t.size < 3:
-        raise EstimateError(f"{what} needs at least 3 finite {quantity} samples, got {t.size}")
-    if np.any(np.diff(t) <= 0):
-        i = int(np.argmax(np.diff(t) <= 0))
-        raise EstimateError(f"time_s must increase, but t[{i + 1}] = {t[i + 1]:g} s follows "
-                            f"{t[i]:g} s")
-
-
-def positive(value: float, name: str, unit: str) -> None:
-    if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
-        got = f"{value:g}" if isinstance(value, numbers.Real) else repr(value)
-        raise EstimateError(f"{name} must be > 0 {unit}, got {got}")

@@ -16,8 +16,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import brentq
 from scipy.special import ndtri
 
-from cabinleak.estimate.detect import YEAR_S, check_samples, overshoot_nu, positive, slope_sd
-from cabinleak.estimate.mass import EstimateError
+from cabinleak.estimate.checks import EstimateError, check_samples, positive
+from cabinleak.estimate.detect import YEAR_S, overshoot_nu, slope_sd
 from cabinleak.physics.units import MMHG_PA, format_duration
 
 F = NDArray[np.float64]

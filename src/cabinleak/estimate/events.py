@@ -178,11 +178,4 @@ def remove_inflows(ms: MassSeries, inflows: list[Inflow]) -> MassSeries:
     for f in inflows:
         keep &= ~((t >= f.start_s) & (t <= f.end_s))
         shift[t > f.end_s] += f.mass_kg
-    k = keep
-    return replace(ms, time_s=t[k], mass_kg=(ms.mass_kg - shift)[k], mass_sd_kg=ms.mass_sd_kg[k],
-                   pressure_Pa=ms.pressure_Pa[k], temperature_K=ms.temperature_K[k],
-                   added_kg=(ms.added_kg + shift)[k],
-                   samples_per_point=(None if ms.samples_per_point is None
-                                      else ms.samples_per_point[k]),
-                   gas_constant_series=(None if ms.gas_constant_series is None
-                                        else ms.gas_constant_series[k]))
+    return replace(ms, mass_kg=ms.mass_kg - shift, added_kg=ms.added_kg + shift).select(keep)

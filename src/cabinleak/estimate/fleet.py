@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from cabinleak.estimate.acceptance import AcceptanceResult, Verdict, json_float, kgd
-from cabinleak.estimate.mass import EstimateError
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.physics.units import DAY_S
 
 OUTLIER_Z = 3.5  # modified z-score threshold (Iglewicz & Hoaglin 1993)

@@ -30,7 +30,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from cabinleak.estimate.mass import EstimateError, MassSeries
+from cabinleak.estimate.checks import EstimateError
+from cabinleak.estimate.mass import MassSeries
 from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor

@@ -33,7 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from cabinleak.estimate.mass import EstimateError, MassSeries
+from cabinleak.estimate.checks import EstimateError
+from cabinleak.estimate.mass import MassSeries
 from cabinleak.physics.units import DAY_S
 
 F = NDArray[np.float64]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cabinleak.errors import CabinleakError
+from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.thermal import fit_coupling
 from cabinleak.physics.gas import (
     AIR_MASS_FRACTIONS,
@@ -29,10 +29,6 @@ from cabinleak.telemetry import Channel, Telemetry
 GAUGE_RESOLUTION_PA = MMHG_PA
 DEFAULT_TEMPERATURE_K = 295.0
 F = NDArray[np.float64]
-
-
-class EstimateError(CabinleakError):
-    """The records cannot support the estimate asked for (what is missing is said)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +62,16 @@ class MassSeries:
 
     def __len__(self) -> int:
         return int(self.time_s.size)
+
+    def select(self, keep: NDArray[np.bool_]) -> MassSeries:
+        """The series at the points where ``keep`` is true (every per-point array cut)."""
+        return replace(self, time_s=self.time_s[keep], mass_kg=self.mass_kg[keep],
+                       mass_sd_kg=self.mass_sd_kg[keep], pressure_Pa=self.pressure_Pa[keep],
+                       temperature_K=self.temperature_K[keep], added_kg=self.added_kg[keep],
+                       samples_per_point=(None if self.samples_per_point is None
+                                          else self.samples_per_point[keep]),
+                       gas_constant_series=(None if self.gas_constant_series is None
+                                            else self.gas_constant_series[keep]))
 
     @property
     def pressure_per_kg(self) -> F:
