@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from cabinleak.estimate.checks import EstimateError
+from cabinleak.estimate.checks import EstimateError, check_clock
 from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
 from cabinleak.estimate.events import (
@@ -119,6 +119,7 @@ def analyze(tel: Telemetry, *, station: Station | None = None, volume_m3: float 
     st = settings or Settings()
     if tel.time_s.size < 2:
         raise EstimateError(f"{tel.path}: fewer than two rows to analyse")
+    check_clock(tel.time_s, tel.path)
     groups = _groups(tel, station, volume_m3)
     vols = tuple(_analyze_volume(tel, g, station, st) for g in groups)
     return LeakAnalysis(path=tel.path, station=station.name if station else None,

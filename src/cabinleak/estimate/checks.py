@@ -34,3 +34,24 @@ def positive(value: float, name: str, unit: str) -> None:
     if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
         got = f"{value:g}" if isinstance(value, numbers.Real) else repr(value)
         raise EstimateError(f"{name} must be > 0 {unit}, got {got}")
+
+
+# A record's clock: longer than a century or finer than a microsecond is not a station
+# record but a wrong time unit or column.
+LONGEST_RECORD_S = 100 * 365.25 * 86400.0
+FINEST_SPACING_S = 1e-6
+
+
+def check_clock(t: NDArray[np.float64], where: str) -> None:
+    """A record's times must span at most a century, at steps of a microsecond or more."""
+    if t.size < 2:
+        return
+    span = float(t[-1] - t[0])
+    if not math.isfinite(span) or span > LONGEST_RECORD_S:
+        raise EstimateError(f"{where}: the record spans {span:.3g} s, more than a century: "
+                            "is the time column in the unit its name says (time_s, time_h)?")
+    steps = np.diff(t)
+    fine = steps[steps > 0]
+    if fine.size and float(fine.min()) < FINEST_SPACING_S:
+        raise EstimateError(f"{where}: samples {float(fine.min()):.3g} s apart, finer than "
+                            "a microsecond: is the time column in the unit its name says?")

@@ -216,6 +216,8 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
             raise EstimateError(f"{tel.path}: the pressure of {label} ({names}) never changes "
                                 f"over {len(tel.time_s)} rows: a stuck or constant channel "
                                 "cannot show a leak; expected a live pressure record")
+    # a temperature column with no reading at all is as good as none
+    temperature = [c for c in temperature if np.isfinite(c.values).any()]
     p, p_sd_row, p_sd = combine(chans, pressure_sd_Pa)
     res_p = max(c.resolution for c in chans)
     if temperature:
