@@ -370,7 +370,8 @@ def _examples() -> list[str]:
              for text in texts for line in text.splitlines()}
     return sorted(line for line in lines
                   if line.startswith("cabinleak ") and "[" not in line and "|" not in line
-                  and "..." not in line)
+                  and "..." not in line
+                  and not line.split()[1].endswith(":"))  # an output line, "cabinleak locate: …"
 
 
 @pytest.mark.parametrize("line", _examples())
