@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy.stats import median_abs_deviation
 
 from cabinleak.estimate.acceptance import AcceptanceResult, Verdict, json_float, kgd
 from cabinleak.estimate.checks import EstimateError
@@ -134,7 +135,8 @@ def fleet_summary(results: Sequence[AcceptanceResult], *,
         raise EstimateError("fleet_summary: no acceptance results to summarise")
     rates = np.array([r.leak_rate_kg_per_s for r in results])
     med = float(np.median(rates))
-    sigma = float(np.median(np.abs(rates - med))) / 0.6745
+    # Iglewicz & Hoaglin's 0.6745 (the normal's third quartile), as they print it
+    sigma = float(median_abs_deviation(rates, scale=1.0 / 0.6745))
     lines = []
     for r in results:
         scale = math.hypot(sigma, r.combined_sd)

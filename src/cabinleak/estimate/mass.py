@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.stats import median_abs_deviation
 
 from cabinleak.estimate.checks import EstimateError
 from cabinleak.estimate.thermal import fit_coupling
@@ -101,7 +102,7 @@ def noise_sd(values: F, resolution: float = 0.0) -> float:
     """Per-sample noise 1σ of a slowly varying record, from its second differences.
 
     For white noise of variance σ², x[k+1] − 2x[k] + x[k−1] has variance 6σ²; the
-    median absolute deviation (÷0.6745) keeps steps, spikes and slow drifts out of it.
+    median absolute deviation (scaled to a normal σ) keeps steps, spikes and slow drifts out of it.
     Long records are sampled in contiguous runs (:data:`MEDIAN_SAMPLES`). The result
     is never below the quantisation error resolution/√12.
     """
@@ -114,7 +115,7 @@ def noise_sd(values: F, resolution: float = 0.0) -> float:
     d2 = x[2:] - 2.0 * x[1:-1] + x[:-2]
     if sampled:  # runs were joined end to end: drop the differences across a join
         d2 = d2[(np.arange(d2.size) % _RUN) < _RUN - 2]
-    mad = float(np.median(np.abs(d2 - np.median(d2)))) / 0.6745
+    mad = float(median_abs_deviation(d2, scale="normal"))
     if mad == 0.0:
         # held values (a quantised or sent-on-change record): most second differences are
         # exactly 0 and the median says nothing; their mean square still counts the changes
