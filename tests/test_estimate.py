@@ -51,7 +51,7 @@ def _series(tel: Telemetry, volume: float, bin_s: float = 60.0):
 def test_noise_sd_recovers_white_noise() -> None:
     rng = np.random.default_rng(1)
     x = np.linspace(0, 5, 20000) ** 2 + rng.normal(0, 0.3, 20000)
-    assert noise_sd(x) == pytest.approx(0.3, rel=0.03)
+    assert noise_sd(x) == pytest.approx(0.3, rel=0.03, abs=0)
     # quantised, noise-free: the floor is resolution/sqrt(12)
     assert noise_sd(np.round(np.linspace(0, 3, 1000)), 1.0) >= 1 / math.sqrt(12)
 
@@ -87,7 +87,7 @@ def test_long_decays_tell_a_hole_from_a_crack() -> None:
     hole = compare_laws(_series(_telemetry(t, p_hole, temp, rng), volume))
     assert crack.preferred == "crack" and crack.decisive
     assert hole.preferred == "orifice" and hole.decisive
-    assert crack.crack.theta == pytest.approx(c, rel=0.02)
+    assert crack.crack.theta == pytest.approx(c, rel=0.02, abs=0)
     assert "crack favoured" in crack.evidence()
 
 
@@ -128,8 +128,8 @@ def test_kalman_without_drift_is_the_least_squares_slope_at_the_cramer_rao_bound
                     np.zeros_like(t), 1.0, 0.05, True)
     tr = track_rate(ms, drift_kg_per_day_per_day=0.0)
     slope = -np.polyfit(t, m, 1)[0]
-    assert tr.rate_kg_per_s[-1] == pytest.approx(slope, rel=1e-6)
-    assert tr.rate_sd_kg_per_s[-1] ** 2 == pytest.approx(constant_rate_crb(t, sd), rel=1e-6)
+    assert tr.rate_kg_per_s[-1] == pytest.approx(slope, rel=1e-6, abs=0)
+    assert tr.rate_sd_kg_per_s[-1] ** 2 == pytest.approx(constant_rate_crb(t, sd), rel=1e-6, abs=0)
     # the smoother's rate is the same all along when it cannot drift
     assert np.ptp(tr.rate_kg_per_s) < 1e-9 * q
 
@@ -192,9 +192,9 @@ def test_forecast_time_to_floor_matches_the_closed_form(station_decay) -> None:
     tau = volume / (cda * PSI * math.sqrt(R * T0))
     expected = tau * math.log(p[-1] / floor)
     assert fc.time_to_floor_s is not None
-    assert fc.time_to_floor_s.value == pytest.approx(expected, rel=0.01)
+    assert fc.time_to_floor_s.value == pytest.approx(expected, rel=0.01, abs=0)
     assert fc.time_to_floor_s.low <= expected <= fc.time_to_floor_s.high
     # gas to hold pressure: the leak rate split by the air's mass fractions
     q = cda * PSI * p[-1] / math.sqrt(R * T0) * DAY_S
     total = fc.gas_per_day_kg["N2"].value + fc.gas_per_day_kg["O2"].value
-    assert total == pytest.approx(q, rel=0.01)
+    assert total == pytest.approx(q, rel=0.01, abs=0)
