@@ -15,18 +15,27 @@ import math
 import numpy as np
 import pytest
 
-from cabinleak.estimate.flowlaw import air_gamma, compare_laws, fit_law
+from cabinleak.estimate.flowlaw import compare_laws, fit_law
 from cabinleak.estimate.forecast import forecast
 from cabinleak.estimate.kalman import constant_rate_crb, track_rate
 from cabinleak.estimate.mass import bin_series, mass_series, noise_sd
 from cabinleak.physics import gas
-from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.telemetry import Channel, Telemetry
 
-R = gas.R_AIR
+# Reference constants typed in, not taken from the code under test (an error there would
+# cancel between the synthetic data and the estimate).
+#: cabinleak's air: US Standard Atmosphere 1976 (Table 3) mole fractions N2 0.78084 with
+#: Ar 0.00934 counted as N2, O2 0.209476, CO2 0.000314; molar masses of N2, O2, CO2
+#: 28.014, 31.998, 44.009 g/mol (GRI-Mech 3.0); R_u = 8.314462618 J/(mol·K) (CODATA 2018).
+_X = (0.78084 + 0.00934, 0.209476, 0.000314)
+R = 8.314462618 / (sum(x * m for x, m in zip(_X, (28.014e-3, 31.998e-3, 44.009e-3),
+                                               strict=True)) / sum(_X))
 T0 = 295.0
-PSI = float(choked_flux_factor(air_gamma(T0)))
+#: γ = cp/cv of that air at 295 K, from its NASA-7 cp (CoolProp's air with argon: 1.4001)
+GAMMA = 1.3995
+#: the choked mass-flux factor Ψ = sqrt(γ·(2/(γ+1))^((γ+1)/(γ−1))) (reference/physics.md)
+PSI = math.sqrt(GAMMA * (2 / (GAMMA + 1)) ** ((GAMMA + 1) / (GAMMA - 1)))
 
 
 def _telemetry(t: np.ndarray, p: np.ndarray, temp: np.ndarray | None, rng: np.random.Generator,
@@ -76,7 +85,8 @@ def test_long_decays_tell_a_hole_from_a_crack() -> None:
     t = np.arange(0.0, 72 * HOUR_S, 30.0)
     rng = np.random.default_rng(3)
     # crack: q = c·p²/(2RTμ), so with p = mRT/V: 1/p(t) = 1/p0 + c·t/(2·V·μ)
-    mu = float(gas.viscosity_air(T0))
+    # μ of air, Sutherland's law (White, Viscous Fluid Flow, 3rd ed., Table 1-2)
+    mu = 1.716e-5 * (T0 / 273.15) ** 1.5 * (273.15 + 110.4) / (T0 + 110.4)
     c = 3.0e-15  # w·h³/(12 L) [m³]
     p_crack = 1.0 / (1.0 / 101325.0 + c * t / (2.0 * volume * mu))
     tau = volume / (4e-8 * PSI * math.sqrt(R * T0))
