@@ -6,6 +6,7 @@ Hypothesis profiles (choose with ``HYPOTHESIS_PROFILE``):
   200 ms default fails on a loaded machine: timing is not what these tests check, speed
   lives in ``benchmarks/``), ``derandomize=True`` so every run draws the same examples
   and a red build reproduces; the too-slow health check off for the same reason.
+- ``mutate``: as ``ci`` with 20 examples a test, for ``tools/mutate.py``.
 - ``explore``: no deadline, random examples and 10x as many of them, for a developer
   hunting counterexamples (``HYPOTHESIS_PROFILE=explore pytest tests/test_x.py``).
 
@@ -29,6 +30,9 @@ pytest_plugins = ["pytester"]  # test_suite_hygiene.py runs the conftest in a sa
 REFERENCE_PACKAGES = ("cantera", "CoolProp.CoolProp")
 
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+# tools/mutate.py runs the mapped tests once per mutant: fewer examples, same draws
+settings.register_profile("mutate", deadline=None, derandomize=True, max_examples=20,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("explore", deadline=None, max_examples=1000, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
