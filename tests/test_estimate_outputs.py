@@ -35,7 +35,7 @@ from cabinleak.telemetry import Channel, Telemetry
 # Typed in, with their sources (not imported from the code under test).
 DAY_S = 86400.0
 HOUR_S = 3600.0
-MMHG_PA = 101325.0 / 760.0  # 1 mmHg = 1 atm / 760 (exact by definition of the torr)
+MMHG_PA = 133.322387415  # conventional mmHg (NIST SP 811, B.8); the torr is 101325/760
 T0 = 295.0
 #: cabinleak's air (US Standard Atmosphere 1976 Table 3; Ar counted as N2): mole fractions
 #: N2, O2, CO2, H2O and molar masses [kg/mol] (GRI-Mech 3.0); R_u CODATA 2018
@@ -330,3 +330,120 @@ def test_kalman_with_drift_is_the_textbook_filter_and_smoother() -> None:
     assert chosen.drift_kg_per_day_per_day == grid[int(np.argmax(logliks))]
     # and the track follows the growing leak
     assert chosen.at(9 * HOUR_S)[0] == pytest.approx(1e-4 * (1 + 9 / 4), rel=0.1, abs=0)
+
+
+# ------------------------------------------------------------------ mass series
+
+
+def test_hand_read_gauge_without_a_resolution_is_read_to_the_nearest_mmHg() -> None:
+    """Mutant mass.py `resolution > 0` → `>= 0`: a hand-read dial with no stated
+    resolution is taken as read to its nearest 1 mmHg mark, and its error follows."""
+    from cabinleak.estimate.mass import mass_series
+
+    t = np.array([0.0, 3600.0, 7200.0, 14400.0, 28800.0])
+    p = np.array([760.0, 759.0, 758.0, 756.0, 752.0]) * MMHG_PA
+    tel = Telemetry("gauge.csv", t, (Channel("p_mmHg", "p", "pressure", "mmHg", p, 0.0),),
+                    is_gauge=True)
+    ms = mass_series(tel, tel.of("pressure"), (), volume_m3=VOLUME, gas_constant=R,
+                     temperature_K=T0, label="v")
+    assert ms.pressure_resolution_Pa == pytest.approx(MMHG_PA, rel=1e-12, abs=0)
+    # a reading to the nearest mark is uniform within ±½ mark: 1σ ≥ mark/√12
+    assert np.all(ms.mass_sd_kg >= ms.mass_kg * (MMHG_PA / math.sqrt(12)) / p * (1 - 1e-9))
+
+
+def test_dpdt_needs_half_a_window_of_samples() -> None:
+    """Mutant dpdt.py `t − t[first]` → `t + t[first]`: a trailing-window slope is
+    only reported once the samples span at least half the window."""
+    from cabinleak.estimate.dpdt import dpdt_alarm
+
+    t = 1000.0 + np.arange(0.0, 600.0, 1.0)  # a record that does not start at t = 0
+    p = 101325.0 - 2.0 * (t - t[0])  # falling at 2 Pa/s, above the 1.1 Pa/s alarm
+    alarm = dpdt_alarm(t, p, window_s=60.0)
+    slope = alarm.dpdt_Pa_per_s
+    assert np.all(np.isnan(slope[:30])) and np.all(np.isfinite(slope[30:]))
+    assert slope[30:] == pytest.approx(np.full(570, -2.0), rel=1e-9, abs=0)
+    assert alarm.alarm_time_s == 1030.0
+
+
+def test_crew_sources_are_taken_out_of_the_mass_as_known_additions() -> None:
+    """Mutant mass.py `(t − t0)·source` → `(t − t0)/source`: the crew's known sources
+    over the record are removed from the measured mass, species by species."""
+    from cabinleak.estimate.mass import mass_series
+
+    t = np.arange(0.0, 6 * HOUR_S, 600.0)
+    p = np.full(t.size, 101325.0)
+    tel = Telemetry("flat.csv", t, (Channel("p_Pa", "p", "pressure", "Pa", p, 1.0),))
+    source = np.array([0.0, -2 * 0.82, 2 * 1.04, 0.0]) / DAY_S  # two people: O2 −, CO2 +
+    plain = mass_series(tel, tel.of("pressure"), (), volume_m3=VOLUME, mole_fractions=X_AIR,
+                        temperature_K=T0, label="v")
+    crew = mass_series(tel, tel.of("pressure"), (), volume_m3=VOLUME, mole_fractions=X_AIR,
+                       temperature_K=T0, label="v", species_source_kg_per_s=source)
+    # at constant p the cabin holds the same moles; the crew made it heavier by the CO2
+    # and lighter by the O2, and the known additions are what the crew did
+    net = (2 * 1.04 - 2 * 0.82) / DAY_S * (t - t[0])
+    assert crew.added_kg == pytest.approx(net, rel=1e-12, abs=1e-15)
+    assert plain.added_kg == pytest.approx(np.zeros_like(t), rel=0, abs=0)
+
+
+def test_two_points_give_a_rate() -> None:
+    """Mutant kalman.py `n < 2` → `n < 3`: two readings are enough for a rate."""
+    ms = _mass_series(np.array([0.0, 3600.0]), np.array([1000.0, 999.0]), 0.01, 916.0)
+    tr = track_rate(ms, drift_kg_per_day_per_day=0.0)
+    assert tr.rate_kg_per_s[-1] == pytest.approx(1.0 / 3600.0, rel=1e-6, abs=0)
+
+
+def test_a_fit_needs_a_point_after_the_onset() -> None:
+    """Mutant flowlaw.py `… < 1 or t.size < 2` → `and`: an onset after the last
+    sample leaves nothing to fit and says so."""
+    from cabinleak.estimate.mass import EstimateError
+
+    t = np.arange(0.0, 3 * HOUR_S, 600.0)
+    ms = _mass_series(t, 1000.0 - 1e-4 * t, 0.01, VOLUME)
+    with pytest.raises(EstimateError, match=r"fewer than two points to fit a leak from 5\.0 h"):
+        fit_law(ms, "orifice", onset_s=5 * HOUR_S)
+
+
+def _onset_series(sd: np.ndarray, background: float) -> tuple[MassSeries, float]:
+    """A leak from 6 h on, on top of a steady outflow `background` [kg/s], with 1σ `sd`."""
+    t = np.arange(0.0, 12 * HOUR_S, 300.0)
+    onset = 6 * HOUR_S
+    p = np.where(t < onset, 101325.0, _decay(VOLUME, CDA, t - onset))
+    m = p * VOLUME / (R * T0) - background * t
+    noisy = m + np.random.default_rng(3).normal(0.0, 1.0, t.size) * sd
+    ms = MassSeries("v", (), VOLUME, R, t, noisy, sd, m * R * T0 / VOLUME,
+                    np.full_like(t, T0), np.zeros_like(t), 1.0, 0.05, True)
+    return ms, onset
+
+
+def test_best_onset_finds_the_leaks_start() -> None:
+    """Mutants flowlaw.py: the default background 0.0 → 1.0 kg/s, and the weights of the
+    free-background fit multiplied → divided. A leak that starts at 6 h, alone or on top
+    of a steady 1 kg/day outflow, is found to start at 6 h (to one candidate step)."""
+    from cabinleak.estimate.flowlaw import best_onset
+
+    candidates = np.arange(1.0, 11.5, 0.5) * HOUR_S
+    sd = np.where(np.arange(144) % 2 == 0, 0.002, 0.02)  # unequal weights
+    ms, onset = _onset_series(sd, 0.0)
+    assert best_onset(ms, candidates) == pytest.approx(onset, rel=0, abs=0.5 * HOUR_S)
+    ms, onset = _onset_series(sd, 1.0 / DAY_S)
+    assert best_onset(ms, candidates, free_background=True) == pytest.approx(
+        onset, rel=0, abs=0.5 * HOUR_S)
+
+
+def test_an_oxygen_injection_is_a_known_addition_of_oxygen() -> None:
+    """Mutant mass.py `injected · y` → `injected / y`: a logged injection of pure O2
+    (cumulative kg) is added as that much O2 and nothing else."""
+    from cabinleak.estimate.mass import mass_series
+
+    t = np.arange(0.0, 6 * HOUR_S, 600.0)
+    injected = np.minimum(t / HOUR_S, 2.0) * 0.5  # 1 kg of O2 over the first two hours
+    p = 101325.0 + injected / (VOLUME / (R * T0))
+    tel = Telemetry("inject.csv", t, (
+        Channel("p_Pa", "p", "pressure", "Pa", p, 1.0),
+        Channel("o2_injection_kg", "o2", "injection", "kg", injected, 0.0)))
+    ms = mass_series(tel, tel.of("pressure"), (), volume_m3=VOLUME, mole_fractions=X_AIR,
+                     temperature_K=T0, label="v", injections=tel.of("injection"),
+                     injection_mass_fractions=[np.array([0.0, 1.0, 0.0, 0.0])])
+    assert ms.added_kg == pytest.approx(injected, rel=1e-12, abs=0)
+    assert ms.mole_fractions_end is not None
+    assert ms.mole_fractions_end[1] > X_AIR[1]  # the cabin is richer in O2
