@@ -447,3 +447,21 @@ def test_an_oxygen_injection_is_a_known_addition_of_oxygen() -> None:
     assert ms.added_kg == pytest.approx(injected, rel=1e-12, abs=0)
     assert ms.mole_fractions_end is not None
     assert ms.mole_fractions_end[1] > X_AIR[1]  # the cabin is richer in O2
+
+
+@pytest.mark.parametrize(("interval", "text"), [
+    ((2.5, 2.5, 2.5), "2.500 kg/day (95 %: 2.500 to 2.500)"),  # no spread: three decimals
+    ((3.932, 3.919, 3.945), "3.932 kg/day (95 %: 3.919 to 3.945)"),  # half-width 0.013
+    ((3.9, 3.0, 4.8), "3.90 kg/day (95 %: 3.00 to 4.80)"),  # half-width 0.90
+    ((120.0, 20.0, 220.0), "120 kg/day (95 %: 20 to 220)"),  # half-width 100
+    ((1.0, 0.5, math.inf), "1.0 kg/day (95 %: 0.5 to never)"),  # open: one decimal
+])
+def test_intervals_print_their_half_width_to_two_significant_digits(
+        interval: tuple[float, float, float], text: str) -> None:
+    """Mutants results.py in `_decimals`: the decimals shown are those that give the
+    interval's half-width two significant digits (three for a zero width, one for an
+    open interval)."""
+    from cabinleak.estimate.forecast import Interval
+    from cabinleak.estimate.results import interval_text
+
+    assert interval_text(Interval(*interval), 1.0, "kg/day") == text
