@@ -465,3 +465,22 @@ def test_intervals_print_their_half_width_to_two_significant_digits(
     from cabinleak.estimate.results import interval_text
 
     assert interval_text(Interval(*interval), 1.0, "kg/day") == text
+
+
+def test_every_public_result_of_the_estimator_is_a_frozen_dataclass() -> None:
+    """Results are frozen dataclasses (DESIGN.md); mutant fleet.py `frozen=True` → False."""
+    import dataclasses
+    import importlib
+    import pkgutil
+
+    import cabinleak.estimate as package
+
+    checked = []
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"cabinleak.estimate.{info.name}")
+        for name, obj in vars(module).items():
+            if (isinstance(obj, type) and dataclasses.is_dataclass(obj)
+                    and obj.__module__ == module.__name__ and not name.startswith("_")):
+                assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"
+                checked.append(name)
+    assert {"FleetLine", "LawFit", "Forecast", "Interval", "RateTrack", "Settings"} <= set(checked)
