@@ -274,6 +274,10 @@ def test_fleet_flags_the_leaky_vehicle() -> None:
     assert "veh-4 (high)" in text and "OUTLIER" in text
     d = fleet.to_dict()
     assert d["outliers"] == ["veh-4"] and d["counts"]["FAIL"] == 1
+    for key in ("median", "spread", "min", "max"):  # kg/s in the result, kg/day in JSON
+        assert d[f"{key}_kg_per_day"] == pytest.approx(
+            getattr(fleet, f"{key}_kg_per_s") * 86400.0, rel=1e-12, abs=0), key
+    assert d["max_kg_per_day"] == pytest.approx(0.30, rel=0.2, abs=0)
     json.dumps(d, allow_nan=False)
     # near-identical tight vehicles: measurement noise alone flags nothing
     same = fleet_summary([run(record(0.03, seed=40 + i)) for i in range(6)])

@@ -467,8 +467,9 @@ def test_intervals_print_their_half_width_to_two_significant_digits(
     assert interval_text(Interval(*interval), 1.0, "kg/day") == text
 
 
-def test_every_public_result_of_the_estimator_is_a_frozen_dataclass() -> None:
-    """Results are frozen dataclasses (DESIGN.md); mutant fleet.py `frozen=True` → False."""
+def test_every_result_of_the_estimator_is_a_frozen_dataclass() -> None:
+    """Results are frozen dataclasses (DESIGN.md), private ones too; mutants fleet.py and
+    acceptance.py `frozen=True` → False."""
     import dataclasses
     import importlib
     import pkgutil
@@ -480,7 +481,7 @@ def test_every_public_result_of_the_estimator_is_a_frozen_dataclass() -> None:
         module = importlib.import_module(f"cabinleak.estimate.{info.name}")
         for name, obj in vars(module).items():
             if (isinstance(obj, type) and dataclasses.is_dataclass(obj)
-                    and obj.__module__ == module.__name__ and not name.startswith("_")):
+                    and obj.__module__ == module.__name__):
                 assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"
                 checked.append(name)
     assert {"FleetLine", "LawFit", "Forecast", "Interval", "RateTrack", "Settings"} <= set(checked)

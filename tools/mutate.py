@@ -71,8 +71,9 @@ MODULE_TESTS: dict[str, list[str]] = {
     "src/cabinleak/estimate/forecast.py": _ESTIMATE,
     "src/cabinleak/estimate/results.py": [*_ESTIMATE, "tests/test_analyze.py"],
     "src/cabinleak/estimate/analysis.py": [*_ESTIMATE, "tests/test_analyze.py"],
-    "src/cabinleak/estimate/acceptance.py": ["tests/test_acceptance.py"],
-    "src/cabinleak/estimate/fleet.py": [*_ESTIMATE, "tests/test_analyze.py"],
+    "src/cabinleak/estimate/acceptance.py": ["tests/test_acceptance.py",
+                                             "tests/test_estimate_outputs.py"],
+    "src/cabinleak/estimate/fleet.py": ["tests/test_acceptance.py", *_ESTIMATE],
     "src/cabinleak/locate/model.py": ["tests/test_locate.py", "tests/test_locate_planner.py"],
 }
 
