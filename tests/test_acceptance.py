@@ -283,6 +283,7 @@ def test_fleet_flags_the_leaky_vehicle() -> None:
     same = fleet_summary([run(record(0.03, seed=40 + i)) for i in range(6)])
     assert same.outliers == ()
     assert "none sought" in str(fleet_summary(results[:2]))
+    assert "outliers (|z| > 3.5): none" in str(fleet_summary(results[:3]))  # three suffice
 
 
 def test_example_generator_records(monkeypatch: pytest.MonkeyPatch) -> None:
