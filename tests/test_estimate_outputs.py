@@ -485,3 +485,21 @@ def test_every_result_of_the_estimator_is_a_frozen_dataclass() -> None:
                 assert obj.__dataclass_params__.frozen, f"{module.__name__}.{name}"
                 checked.append(name)
     assert {"FleetLine", "LawFit", "Forecast", "Interval", "RateTrack", "Settings"} <= set(checked)
+
+
+def test_a_hatch_closed_at_the_last_row_splits_the_volumes() -> None:
+    """Mutant analysis.py `vals[-1]` → `vals[-2]`: the hatch state that counts is the
+    one at the end of the record, even when it changed at the very last row."""
+    from cabinleak.estimate.analysis import _groups
+    from cabinleak.station import load_station
+
+    t = np.arange(0.0, 3600.0, 600.0)
+    p = np.full(t.size, 101325.0)
+    hatch = np.array([1.0, 1.0, 1.0, 1.0, 1.0, 0.0])  # closed at the last row
+    tel = Telemetry("h.csv", t, (
+        Channel("zvezda_pressure_Pa", "zvezda", "pressure", "Pa", p, 1.0),
+        Channel("prk_pressure_Pa", "prk", "pressure", "Pa", p, 1.0),
+        Channel("zvezda-prk_hatch", "zvezda-prk", "hatch", "1", hatch, 0.0)))
+    groups = _groups(tel, load_station("iss"), None)
+    assert {g.label for g in groups} == {"iss (22 modules)", "prk+progress"}
+    assert all(g.start_s == 3000.0 for g in groups)
