@@ -224,6 +224,25 @@ def test_json_carries_the_same_numbers(analysis) -> None:
     assert d["days_of_supply"]["N2"]["value"] == pytest.approx(
         v.forecast.days_of_supply["N2"].value / DAY_S, rel=1e-12, abs=0)
     assert d["settings"]["discharge_coefficient"] == 0.8
+    fc = v.forecast
+    assert fc.time_to_floor_s is not None and fc.time_to_ppO2_floor_s is not None
+    for key, interval in (("time_to_floor_h", fc.time_to_floor_s),
+                          ("time_to_ppO2_floor_h", fc.time_to_ppO2_floor_s)):
+        for end in ("value", "low", "high"):
+            assert d[key][end] == pytest.approx(getattr(interval, end) / HOUR_S, rel=1e-12,
+                                                abs=0), (key, end)
+
+
+def test_the_fit_ends_at_the_integral_over_the_whole_record(decay_fit) -> None:
+    """Mutant flowlaw.py `x[-1]` → `x[-2]`: the fit's X at its end is ∫φ dt over the
+    whole record (trapezoids of φ = p/sqrt(RT) for the orifice), which the forecast
+    starts from."""
+    fit, t_end, _ = decay_fit
+    t = np.arange(0.0, 12 * HOUR_S, 300.0)
+    phi = _decay(VOLUME, CDA, t) / math.sqrt(R * T0)
+    assert fit.end_s == t_end
+    assert fit.x_end == pytest.approx(float(np.sum(0.5 * (phi[1:] + phi[:-1]) * np.diff(t))),
+                                      rel=1e-4, abs=0)  # the fit's p carries the noise
 
 
 def test_crew_oxygen_is_in_the_gas_to_hold(analysis) -> None:

@@ -84,6 +84,19 @@ DESELECT = [
 ]
 
 
+#: Mutants that cannot change what the program computes, with the reason; they are
+#: listed apart and left out of the score. Keys as in results.jsonl (valid for the
+#: source as it is; a change to the module moves them, and they show as survivors again).
+EQUIVALENT: dict[str, str] = {
+    "src/cabinleak/physics/flow.py:348:const:2.0":
+        "clip((pu-pd)/pu, 0, 2) instead of (0, 1): the next line caps it at 1 - r* < 1",
+    "src/cabinleak/estimate/flowlaw.py:456:const:True":
+        "LawFit eq=True: nothing compares or hashes a LawFit",
+    "src/cabinleak/estimate/analysis.py:1145:const:2.0":
+        "weights 2/sd instead of 1/sd in polyfit: a uniform scale leaves the WLS slope as is",
+}
+
+
 @dataclass(frozen=True)
 class Site:
     """One mutation: which node of which module, and what it becomes."""
@@ -265,29 +278,40 @@ def _plan(modules: list[str], per_module: int, seed: int) -> Iterator[Site]:
 
 
 def summary(results: dict[str, dict], modules: list[str], per_module: int, seed: int) -> str:
-    lines = ["| module | sites | run | killed | timeout | survived | score |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
-    tot = dict(sites=0, run=0, killed=0, timeout=0, survived=0)
+    lines = ["| module | sites | run | equivalent | killed | timeout | survived | score |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    tot = dict(sites=0, run=0, equivalent=0, killed=0, timeout=0, survived=0)
     survivors: list[dict] = []
+    equivalents: list[dict] = []
     planned = {site.key for site in _plan(modules, per_module, seed)}
     for module in modules:
         rows = [r for r in results.values() if r["module"] == module and r["key"] in planned]
         n_sites = len(_sites(module))
         k = sum(r["outcome"] == "killed" for r in rows)
         to = sum(r["outcome"] == "timeout" for r in rows)
-        s = [r for r in rows if r["outcome"] == "survived"]
+        eq = [r for r in rows if r["outcome"] == "survived" and r["key"] in EQUIVALENT]
+        s = [r for r in rows if r["outcome"] == "survived" and r["key"] not in EQUIVALENT]
         survivors += s
-        run = k + to + len(s)
+        equivalents += eq
+        run = k + to + len(s)  # equivalent mutants left out
         score = f"{100 * (k + to) / run:.0f} %" if run else "-"
-        lines.append(f"| {module.removeprefix('src/cabinleak/')} | {n_sites} | {run} | {k} "
-                     f"| {to} | {len(s)} | {score} |")
-        for name, val in (("sites", n_sites), ("run", run), ("killed", k), ("timeout", to),
-                          ("survived", len(s))):
+        lines.append(f"| {module.removeprefix('src/cabinleak/')} | {n_sites} | {run + len(eq)} "
+                     f"| {len(eq)} | {k} | {to} | {len(s)} | {score} |")
+        for name, val in (("sites", n_sites), ("run", run + len(eq)), ("equivalent", len(eq)),
+                          ("killed", k), ("timeout", to), ("survived", len(s))):
             tot[name] += val
-    score = 100 * (tot["killed"] + tot["timeout"]) / tot["run"] if tot["run"] else 0.0
-    lines.append(f"| **all** | {tot['sites']} | {tot['run']} | {tot['killed']} | "
-                 f"{tot['timeout']} | {tot['survived']} | **{score:.1f} %** |")
-    lines += ["", f"Sample: up to {per_module or 'all'} sites per module, seed {seed}.", ""]
+    scored = tot["run"] - tot["equivalent"]
+    score = 100 * (tot["killed"] + tot["timeout"]) / scored if scored else 0.0
+    lines.append(f"| **all** | {tot['sites']} | {tot['run']} | {tot['equivalent']} | "
+                 f"{tot['killed']} | {tot['timeout']} | {tot['survived']} | **{score:.1f} %** |")
+    lines += ["", f"Sample: up to {per_module or 'all'} sites per module, seed {seed}. "
+              "Score: (killed + timeout) / (run − equivalent).", ""]
+    if equivalents:
+        lines += ["Equivalent mutants (left out of the score):", ""]
+        for r in sorted(equivalents, key=lambda r: (r["module"], r["line"])):
+            lines.append(f"- `{r['module'].removeprefix('src/')}:{r['line']}` {r['kind']} "
+                         f"`{r['before']}` → `{r['after']}`: {EQUIVALENT[r['key']]}")
+        lines.append("")
     if survivors:
         lines += ["Surviving mutants:", ""]
         for r in sorted(survivors, key=lambda r: (r["module"], r["line"])):
@@ -340,7 +364,8 @@ def main(argv: list[str] | None = None) -> int:
         with (OUT / "results.jsonl").open("a") as log:
             for site in _plan(modules, args.max_per_module, args.seed):
                 old = results.get(site.key)
-                if old and not (args.rerun_survivors and old["outcome"] == "survived"):
+                if old and not (args.rerun_survivors and old["outcome"] == "survived"
+                                and site.key not in EQUIVALENT):
                     continue
                 tests = _existing_tests(MODULE_TESTS[site.module])
                 if tuple(tests) not in baseline:
