@@ -200,6 +200,12 @@ def test_accuracy_terms_fail_uncertainty_and_duration_factor_is_consistent() -> 
     sys_p = V * 100.0 / (math.sqrt(3) * R_AIR * T * D)
     sys_T = m * 0.1 / (math.sqrt(3) * T * D)
     assert res.systematic_sd == pytest.approx(math.hypot(sys_p, sys_T), rel=0.01, abs=0)
+    # without a temperature record there is no thermometer accuracy to count
+    bare = run(record(0.02, 12.0, seed=8, temperature=False), pressure_accuracy_Pa=100.0,
+               temperature_accuracy_K=0.1)
+    # (the series' assumed temperature is 293-295 K: 294 K to within 0.4 %)
+    assert bare.systematic_sd == pytest.approx(
+        V * 100.0 / (math.sqrt(3) * R_AIR * 294.0 * bare.duration_s), rel=0.01, abs=0)
     # the duration asked for brings k·u_c down to spec/4 under the stated scaling
     assert res.required_duration_s is not None
     f = res.required_duration_s / D

@@ -94,6 +94,12 @@ EQUIVALENT: dict[str, str] = {
         "LawFit eq=True: nothing compares or hashes a LawFit",
     "src/cabinleak/estimate/analysis.py:1145:const:2.0":
         "weights 2/sd instead of 1/sd in polyfit: a uniform scale leaves the WLS slope as is",
+    "src/cabinleak/estimate/mass.py:1030:const:False":
+        "zip(strict=False): the four sequences are built with one length each",
+    "src/cabinleak/estimate/dpdt.py:387:const:1.0":
+        "the lower limit of brentq's bracket start (0.5 or 1.0): the root is unique in both",
+    "src/cabinleak/estimate/forecast.py:146:const:65":
+        "65 instead of 64 Gauss-Legendre nodes: both exact to rounding on this smooth integrand",
 }
 
 
