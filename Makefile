@@ -34,7 +34,7 @@ bench: $(STAMP)
 
 # Mutation testing (tools/mutate.py; docs/mutation.md): a seeded sample of small slips in
 # physics/, estimate/ and locate/model.py, each run against the tests mapped to its module.
-# Slow (about 40 min on two cores); MUTATE_ARGS="--max-per-module 0" runs every site.
+# Slow (15-40 min on two shared cores); MUTATE_ARGS="--max-per-module 0" runs every site.
 MUTATE_ARGS ?=
 mutate: $(STAMP)
 	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
