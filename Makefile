@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutate clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -34,5 +34,12 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/calibrate_realistic.py
 	$(BIN)/python benchmarks/bench_realistic.py --write
 
+# Mutation testing (tools/mutate.py; docs/mutation.md): a seeded sample of small slips in
+# physics/, estimate/ and locate/model.py, each run against the tests mapped to its module.
+# Slow (15-40 min on two shared cores); MUTATE_ARGS="--max-per-module 0" runs every site.
+MUTATE_ARGS ?=
+mutate: $(STAMP)
+	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
+
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .mutate

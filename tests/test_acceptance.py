@@ -97,7 +97,7 @@ def test_temperature_bias_formula_against_physics_note() -> None:
     tel = record(0.0, 6.0, drift_K=-0.6, seed=None, volume=100.0, T0=295.0)
     res = run(tel, volume_m3=100.0, spec_kg_per_s=1.0 / DAY_S)
     assert res.leak_rate_kg_per_s == pytest.approx(0.0, abs=1e-6 * KGD)
-    assert res.uncompensated_kg_per_s * DAY_S == pytest.approx(0.970, rel=0.005)
+    assert res.uncompensated_kg_per_s * DAY_S == pytest.approx(0.970, rel=0.005, abs=0)
 
 
 def test_compensated_recovers_truth_and_uncompensated_is_biased() -> None:
@@ -107,9 +107,9 @@ def test_compensated_recovers_truth_and_uncompensated_is_biased() -> None:
     assert res.temperature_compensated
     # noise-free: the uncompensated rate is off by the closed-form bias
     clean = run(record(leak, hours, drift_K=drift, seed=None))
-    assert clean.leak_rate_kg_per_s == pytest.approx(leak * KGD, rel=1e-6)
+    assert clean.leak_rate_kg_per_s == pytest.approx(leak * KGD, rel=1e-6, abs=0)
     expected = bias_kg_per_s(V, 101_325.0, 293.15 + drift / 2, drift / (hours * HOUR_S))
-    assert clean.temperature_bias_kg_per_s == pytest.approx(expected, rel=0.01)
+    assert clean.temperature_bias_kg_per_s == pytest.approx(expected, rel=0.01, abs=0)
     assert expected * DAY_S == pytest.approx(-0.0262, abs=0.0005)  # warming hides leak
     # the noisy record shows the same bias within its noise
     assert res.temperature_bias_kg_per_s == pytest.approx(expected, abs=3 * res.combined_sd)
@@ -130,8 +130,8 @@ def test_interval_coverage_over_seeds() -> None:
 def test_mdl_definition() -> None:
     res = run(record(seed=3))
     z = stats.norm.ppf(0.95)
-    assert res.mdl_kg_per_s == pytest.approx(2 * z * res.combined_sd, rel=1e-12)
-    assert res.mdl_kg_per_s == pytest.approx(3.2897 * res.combined_sd, rel=1e-4)
+    assert res.mdl_kg_per_s == pytest.approx(2 * z * res.combined_sd, rel=1e-12, abs=0)
+    assert res.mdl_kg_per_s == pytest.approx(3.2897 * res.combined_sd, rel=1e-4, abs=0)
 
 
 # --- verdicts and checks ------------------------------------------------------------------
@@ -175,12 +175,12 @@ def test_too_short_test_fails_resolution_and_says_how_long() -> None:
     assert not a.passed
     # 10 Pa over 1 h in 10.6 m³ at ~293 K is about 0.030 kg/day, three times spec/10
     T_mean = 293.15 + 0.15
-    assert a.value == pytest.approx(V * 10.0 / (R_AIR * T_mean * HOUR_S), rel=1e-3)
+    assert a.value == pytest.approx(V * 10.0 / (R_AIR * T_mean * HOUR_S), rel=1e-3, abs=0)
     assert a.value * DAY_S == pytest.approx(0.030, abs=0.001)
     assert res.verdict == "INCONCLUSIVE"
     assert "test too short or instrument too coarse" in res.reason
     assert a.limit is not None
-    assert res.required_duration_s == pytest.approx(HOUR_S * a.value / a.limit, rel=1e-6)
+    assert res.required_duration_s == pytest.approx(HOUR_S * a.value / a.limit, rel=1e-6, abs=0)
     assert "× longer" in res.reason
     # a clear leak in a too-short test is still inconclusive, and says where it points
     leaky = run(record(1.0, 1.0, seed=6))
@@ -199,13 +199,19 @@ def test_accuracy_terms_fail_uncertainty_and_duration_factor_is_consistent() -> 
     m = 101_325.0 * V / (R_AIR * 293.15)
     sys_p = V * 100.0 / (math.sqrt(3) * R_AIR * T * D)
     sys_T = m * 0.1 / (math.sqrt(3) * T * D)
-    assert res.systematic_sd == pytest.approx(math.hypot(sys_p, sys_T), rel=0.01)
+    assert res.systematic_sd == pytest.approx(math.hypot(sys_p, sys_T), rel=0.01, abs=0)
+    # without a temperature record there is no thermometer accuracy to count
+    bare = run(record(0.02, 12.0, seed=8, temperature=False), pressure_accuracy_Pa=100.0,
+               temperature_accuracy_K=0.1)
+    # (the series' assumed temperature is 293-295 K: 294 K to within 0.4 %)
+    assert bare.systematic_sd == pytest.approx(
+        V * 100.0 / (math.sqrt(3) * R_AIR * 294.0 * bare.duration_s), rel=0.01, abs=0)
     # the duration asked for brings k·u_c down to spec/4 under the stated scaling
     assert res.required_duration_s is not None
     f = res.required_duration_s / D
     k_u = res.coverage_factor * math.sqrt(res.statistical_sd**2 / f**3
                                           + res.systematic_sd**2 / f**2)
-    assert k_u == pytest.approx(SPEC / 4, rel=1e-4)
+    assert k_u == pytest.approx(SPEC / 4, rel=1e-4, abs=0)
 
 
 def test_large_pressure_drop_is_flagged() -> None:
@@ -230,8 +236,8 @@ def test_volume_and_spec_from_metadata() -> None:
     meta = {"volume": "10.6 m3", "spec": "0.1 kg/day", "vehicle": "soyuz-x"}
     tel = record(0.02, seed=11, metadata=meta)
     a, b = acceptance_test(tel), run(tel)
-    assert a.volume_m3 == pytest.approx(V)
-    assert a.spec_kg_per_s == pytest.approx(SPEC)
+    assert a.volume_m3 == pytest.approx(V, abs=0)
+    assert a.spec_kg_per_s == pytest.approx(SPEC, abs=0)
     assert a.leak_rate_kg_per_s == b.leak_rate_kg_per_s
     assert a.vehicle == "soyuz-x" and a.name == "v"
 
@@ -248,8 +254,9 @@ def test_str_and_to_dict() -> None:
         assert piece in text
     d = res.to_dict()
     assert set(d["leak_rate_kg_per_day"]) == {"value", "low", "high"}
-    assert d["leak_rate_kg_per_day"]["value"] == pytest.approx(res.leak_rate_kg_per_s * DAY_S)
-    assert d["spec_kg_per_day"] == pytest.approx(0.1)
+    assert d["leak_rate_kg_per_day"]["value"] == pytest.approx(
+        res.leak_rate_kg_per_s * DAY_S, abs=0)
+    assert d["spec_kg_per_day"] == pytest.approx(0.1, abs=0)
     assert d["verdict"] == "PASS"
     assert [c["name"] for c in d["checks"]] == ["resolution", "uncertainty",
                                                 "pressure change", "temperature record"]
@@ -273,11 +280,16 @@ def test_fleet_flags_the_leaky_vehicle() -> None:
     assert "veh-4 (high)" in text and "OUTLIER" in text
     d = fleet.to_dict()
     assert d["outliers"] == ["veh-4"] and d["counts"]["FAIL"] == 1
+    for key in ("median", "spread", "min", "max"):  # kg/s in the result, kg/day in JSON
+        assert d[f"{key}_kg_per_day"] == pytest.approx(
+            getattr(fleet, f"{key}_kg_per_s") * 86400.0, rel=1e-12, abs=0), key
+    assert d["max_kg_per_day"] == pytest.approx(0.30, rel=0.2, abs=0)
     json.dumps(d, allow_nan=False)
     # near-identical tight vehicles: measurement noise alone flags nothing
     same = fleet_summary([run(record(0.03, seed=40 + i)) for i in range(6)])
     assert same.outliers == ()
     assert "none sought" in str(fleet_summary(results[:2]))
+    assert "outliers (|z| > 3.5): none" in str(fleet_summary(results[:3]))  # three suffice
 
 
 def test_example_generator_records(monkeypatch: pytest.MonkeyPatch) -> None:

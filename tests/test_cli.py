@@ -33,12 +33,12 @@ def test_simulate_minimal_toml_matches_closed_form(tmp_path: Path,
     air = gas.AIR_MASS_FRACTIONS
     r, g = float(gas.gas_constant(air)), float(gas.gamma_mixture(air, 295.0))
     expected = _closed_form_isothermal(1800.0, r, g)
-    assert out["modules"]["chamber"]["pressure_Pa"] == pytest.approx(expected, rel=1e-3)
+    assert out["modules"]["chamber"]["pressure_Pa"] == pytest.approx(expected, rel=1e-3, abs=0)
     assert out["modules"]["chamber"]["volume_m3"] == 100.0
-    assert out["modules"]["chamber"]["temperature_K"] == pytest.approx(295.0)
+    assert out["modules"]["chamber"]["temperature_K"] == pytest.approx(295.0, abs=0)
     # time to 0.8 atm from the closed form: τ·ln(1/0.8)
     tau = -1800.0 / math.log(expected / 101325.0)
-    assert out["time_to_floor_s"] == pytest.approx(tau * math.log(1 / 0.8), rel=2e-3)
+    assert out["time_to_floor_s"] == pytest.approx(tau * math.log(1 / 0.8), rel=2e-3, abs=0)
 
 
 def test_floor_not_reached_is_null(capsys: pytest.CaptureFixture[str]) -> None:
@@ -80,7 +80,7 @@ def test_hatch_close_isolates_a_module(capsys: pytest.CaptureFixture[str]) -> No
     mods = json.loads(capsys.readouterr().out)["modules"]
     assert mods["prk"]["pressure_Pa"] < mods["zvezda"]["pressure_Pa"] - 1000.0
     # the rest of the station holds its pressure (crew use only)
-    assert mods["destiny"]["pressure_Pa"] == pytest.approx(101325.0, rel=2e-4)
+    assert mods["destiny"]["pressure_Pa"] == pytest.approx(101325.0, rel=2e-4, abs=0)
 
 
 def test_demo_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

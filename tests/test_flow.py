@@ -49,7 +49,7 @@ def test_orifice_to_vacuum_table(d_mm: float, cd: float, mdot_ref: float) -> Non
     # independently, the choked formula of physics.md written out here
     closed = cda * P0 * math.sqrt(GAMMA / (R * T)) * (2 / (GAMMA + 1)) ** (
         (GAMMA + 1) / (2 * (GAMMA - 1)))
-    assert got == pytest.approx(closed, rel=1e-13)
+    assert got == pytest.approx(closed, rel=1e-13, abs=0)
 
 
 def test_critical_ratio_printed_value() -> None:
@@ -65,7 +65,7 @@ def test_subsonic_branch_formula() -> None:
         closed = cda * P0 * math.sqrt(
             2 * GAMMA / ((GAMMA - 1) * R * T) * (r ** (2 / GAMMA) - r ** ((GAMMA + 1) / GAMMA)))
         got = float(flow.orifice_mass_flow(cda, P0, T, pd, R, GAMMA))
-        assert got == pytest.approx(closed, rel=1e-12)
+        assert got == pytest.approx(closed, rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("gamma", [1.1, 1.3, 1.4, 1.67])
@@ -74,7 +74,7 @@ def test_continuous_at_choking_ratio(gamma: float) -> None:
     rs = float(flow.critical_pressure_ratio(gamma))
     below = float(flow.orifice_mass_flow(1e-4, P0, T, rs * (1 - 1e-7) * P0, R, gamma))
     above = float(flow.orifice_mass_flow(1e-4, P0, T, rs * (1 + 1e-7) * P0, R, gamma))
-    assert above == pytest.approx(below, rel=1e-9)
+    assert above == pytest.approx(below, rel=1e-9, abs=0)
     assert above <= below  # the subsonic branch lies below the choked maximum
 
 
@@ -109,14 +109,14 @@ def test_incompressible_limit() -> None:
         dp = 1e-4 * p
         rho = p / (R * T)
         got = float(flow.orifice_flow(cda, p, T, R, GAMMA, p - dp, T, R, GAMMA))
-        assert got == pytest.approx(cda * math.sqrt(2 * rho * dp), rel=1e-2)
+        assert got == pytest.approx(cda * math.sqrt(2 * rho * dp), rel=1e-2, abs=0)
 
 
 def test_hatch_flow_is_orifice_of_cd_times_area() -> None:
     got = flow.hatch_flow(0.7, P0, T, R, GAMMA, 9e4, T, R, GAMMA, discharge_coefficient=0.6,
                           linear_below_Pa=0.0)
     ref = flow.orifice_mass_flow(0.42, P0, T, 9e4, R, GAMMA)
-    assert float(got) == pytest.approx(float(ref), rel=1e-14)
+    assert float(got) == pytest.approx(float(ref), rel=1e-14, abs=0)
 
 
 # ----------------------------------------------------------------- symmetry (hypothesis)
@@ -200,7 +200,7 @@ def test_regularized_equals_exact_far_from_zero(eps_Pa: float) -> None:
     exact = float(flow.orifice_flow(1e-3, pb + dp, T, R, GAMMA, pb, T, R, GAMMA))
     reg = float(flow.orifice_flow(1e-3, pb + dp, T, R, GAMMA, pb, T, R, GAMMA,
                                   linear_below_Pa=eps_Pa))
-    assert reg == pytest.approx(exact, rel=1e-6)
+    assert reg == pytest.approx(exact, rel=1e-6, abs=0)
 
 
 def test_regularized_is_linear_near_zero() -> None:
@@ -210,7 +210,7 @@ def test_regularized_is_linear_near_zero() -> None:
                                  linear_below_Pa=eps_Pa))
     m2 = float(flow.orifice_flow(1.0, pb + 2e-4, T, R, GAMMA, pb, T, R, GAMMA,
                                  linear_below_Pa=eps_Pa))
-    assert m2 == pytest.approx(2.0 * m1, rel=1e-5)
+    assert m2 == pytest.approx(2.0 * m1, rel=1e-5, abs=0)
 
 
 # ----------------------------------------------------------------- crack and power laws
@@ -230,8 +230,8 @@ def test_sutherland_viscosity_vs_coolprop() -> None:
 
     for t in (250.0, 295.0, 320.0):
         ref = cp.PropsSI("V", "T", t, "P", P0, "Air")
-        assert float(gas.viscosity_air(t)) == pytest.approx(ref, rel=1e-2)
-        assert float(gas.viscosity_air(t)) == pytest.approx(sutherland_air(t), rel=1e-12)
+        assert float(gas.viscosity_air(t)) == pytest.approx(ref, rel=1e-2, abs=0)
+        assert float(gas.viscosity_air(t)) == pytest.approx(sutherland_air(t), rel=1e-12, abs=0)
 
 
 def test_crack_closed_form() -> None:
@@ -239,11 +239,11 @@ def test_crack_closed_form() -> None:
     w, h, depth = 0.02, 5e-6, 0.004
     mu = sutherland_air(T)
     g = w * h**3 / (12 * mu * depth)
-    assert float(flow.crack_conductance(w, h, depth, mu)) == pytest.approx(g, rel=1e-14)
+    assert float(flow.crack_conductance(w, h, depth, mu)) == pytest.approx(g, rel=1e-14, abs=0)
     for pa, pb in ((P0, 0.0), (P0, 7e4), (2e4, P0)):
         closed = g * (pa**2 - pb**2) / (2 * R * T)
         got = float(flow.crack_flow(g, pa, T, R, pb, T, R))
-        assert got == pytest.approx(closed, rel=1e-14)
+        assert got == pytest.approx(closed, rel=1e-14, abs=0)
 
 
 def test_power_law_n1_to_vacuum_is_c_times_p() -> None:
@@ -285,7 +285,7 @@ def test_crack_venting_volume_has_linear_inverse_pressure() -> None:
     resid = np.abs(inv_p - (slope * t + intercept)) / inv_p
     assert resid.max() < 1e-4
     g = 0.01 * 1e-5**3 / (12 * sutherland_air(295.0) * 5e-3)
-    assert slope == pytest.approx(g / (2 * 0.01), rel=1e-4)
+    assert slope == pytest.approx(g / (2 * 0.01), rel=1e-4, abs=0)
     # an exponential (orifice-like) decay would not fit: ln p is curved here
     lnp = np.log(res.pressure("box"))
     c = np.polyfit(t, lnp, 1)

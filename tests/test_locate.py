@@ -112,8 +112,8 @@ def test_posterior_update_by_hand(three):
     # = 0.3742906 (a), 0.3035096 (b), 0.3035096 (c), 0.0186901 (none)
     assert expected == pytest.approx([0.3742906, 0.3035096, 0.3035096, 0.0186901], abs=1e-7)
     got = [*post.cell_probabilities, post.p_none]
-    assert got == pytest.approx(expected, rel=1e-9)
-    assert post.best() == ("a", pytest.approx(expected[0], rel=1e-9))
+    assert got == pytest.approx(expected, rel=1e-9, abs=0)
+    assert post.best() == ("a", pytest.approx(expected[0], rel=1e-9, abs=0))
 
 
 # ---------------------------------------------------------------- constraints
@@ -158,15 +158,15 @@ def test_leak_for_rate_round_trip(iss):
         leak = leak_for_rate(iss, module, per_day / DAY_S)
         assert leak.discharge_coefficient == 0.6
         got = station_rate_kg_per_s(iss, leak) * DAY_S
-        assert got == pytest.approx(per_day, rel=1e-6)
+        assert got == pytest.approx(per_day, rel=1e-6, abs=0)
 
 
 def test_parse_leak_spec(iss):
     hole = parse_leak_spec("soyuz-om:2mm", iss)
-    assert hole.module == "soyuz-om" and hole.diameter_m == pytest.approx(0.002)
+    assert hole.module == "soyuz-om" and hole.diameter_m == pytest.approx(0.002, abs=0)
     assert hole.discharge_coefficient == 0.6
     rate = parse_leak_spec("prk:0.7kg/day", iss)
-    assert station_rate_kg_per_s(iss, rate) * DAY_S == pytest.approx(0.7, rel=1e-6)
+    assert station_rate_kg_per_s(iss, rate) * DAY_S == pytest.approx(0.7, rel=1e-6, abs=0)
     with pytest.raises(LocateError, match="'zvezda-prk', which is not in station 'iss'"):
         parse_leak_spec("zvezda-prk:1mm", iss)
     with pytest.raises(LocateError, match=r"neither a leak rate .* nor a hole diameter"):
@@ -226,7 +226,7 @@ def test_baselines_find_leak_iss(iss, make, spec):
     assert run.confidence >= 0.95 and run.elapsed_h < 240
     # elapsed time: every hold plus the setup of every test
     holds = sum(r.duration_s for r in policy.seen)
-    assert run.elapsed_h * 3600 == pytest.approx(holds + len(policy.seen) * ctx.setup_s)
+    assert run.elapsed_h * 3600 == pytest.approx(holds + len(policy.seen) * ctx.setup_s, abs=0)
 
 
 def test_module_by_module_starts_with_most_probable(iss):
@@ -281,7 +281,7 @@ def test_calibration_module_by_module_iss(iss):
     assert len(confident) >= 20
     right = np.mean([c.correct for c in confident])
     assert right >= 0.85
-    assert ev.calibration == pytest.approx(right)
+    assert ev.calibration == pytest.approx(right, abs=0)
     text = str(ev)
     assert text.startswith("iss: 30 simulated leaks, random sites, rates 0.2-50 kg/day")
     assert "module-by-module" in text and "calibration:" in text

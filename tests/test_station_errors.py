@@ -17,7 +17,7 @@ MINIMAL = MINIMAL_CHAMBER
 def test_minimal_file_from_the_issue_loads() -> None:
     st = parse_station(MINIMAL)
     assert st.module_ids == ("chamber",)
-    assert st.leaks[0].diameter_m == pytest.approx(0.010)
+    assert st.leaks[0].diameter_m == pytest.approx(0.010, abs=0)
     assert st.leaks[0].discharge_coefficient == 1.0
 
 

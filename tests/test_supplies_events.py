@@ -32,12 +32,12 @@ rate_kg_per_day = 8.64
 """)
     res = simulate(st, 3600.0, n_out=5)
     gained = res.total_mass_kg[-1] - res.total_mass_kg[0]
-    assert gained == pytest.approx(8.64 / 86400 * 3600, rel=1e-6)
+    assert gained == pytest.approx(8.64 / 86400 * 3600, rel=1e-6, abs=0)
     # pure N2 in: the O2 mole fraction is diluted by exactly the added moles
     n0 = 101325.0 * 50 / (gas.R_UNIVERSAL * 295)
     n_add = gained / gas.MOLAR_MASS[0]
     x_o2 = res.mole_fractions[:, 0, 1]
-    assert x_o2[-1] == pytest.approx(x_o2[0] * n0 / (n0 + n_add), rel=1e-6)
+    assert x_o2[-1] == pytest.approx(x_o2[0] * n0 / (n0 + n_add), rel=1e-6, abs=0)
 
 
 def test_regulated_supply_balances_a_leak_inside_its_band() -> None:
@@ -59,7 +59,7 @@ max_flow_kg_per_day = 20
     p_end = res.pressure_Pa[-1, 0]
     leak = float(res.vented_kg_per_s[-1])
     supplied = float(res.supplied_kg_per_s[-1])
-    assert supplied == pytest.approx(leak, rel=1e-4)
+    assert supplied == pytest.approx(leak, rel=1e-4, abs=0)
     # proportional regulator: flow = max_flow·(p_set − p)/band  →  p = p_set − band·leak/max
     mmhg = 133.322387415
     expected = 760 * mmhg - 5 * mmhg * leak / (20 / 86400)
@@ -80,12 +80,12 @@ stop = "2 h"
 """)
     res = simulate(st, 4 * 3600.0, t_eval=np.arange(0, 4 * 3600.0 + 1, 900.0))
     m = res.total_mass_kg
-    assert m[4] == pytest.approx(m[0], rel=1e-12)  # nothing before 1 h
-    assert m[8] - m[4] == pytest.approx(3.6, rel=1e-6)  # 1 g/s for an hour
-    assert m[-1] == pytest.approx(m[8], rel=1e-12)  # off after 2 h
+    assert m[4] == pytest.approx(m[0], rel=1e-12, abs=0)  # nothing before 1 h
+    assert m[8] - m[4] == pytest.approx(3.6, rel=1e-6, abs=0)  # 1 g/s for an hour
+    assert m[-1] == pytest.approx(m[8], rel=1e-12, abs=0)  # off after 2 h
     # an event switches it off half-way through its scheduled hour
     res2 = simulate(st, 4 * 3600.0, events=[SupplyEvent(5400.0, "o2", on=False)], n_out=3)
-    assert res2.total_mass_kg[-1] - res2.total_mass_kg[0] == pytest.approx(1.8, rel=1e-6)
+    assert res2.total_mass_kg[-1] - res2.total_mass_kg[0] == pytest.approx(1.8, rel=1e-6, abs=0)
 
 
 def test_leak_start_time() -> None:
@@ -93,13 +93,13 @@ def test_leak_start_time() -> None:
     late = Leak(module="room", diameter_m=2e-3, discharge_coefficient=1.0, start_s=3600.0)
     res = simulate(st, 7200.0, leaks=[late], t_eval=[0, 1800, 3600, 5400, 7200])
     p = res.pressure_Pa[:, 0]
-    assert p[2] == pytest.approx(p[0], rel=1e-12)
+    assert p[2] == pytest.approx(p[0], rel=1e-12, abs=0)
     # after the start: the isothermal choked blowdown from 3600 s (reference/physics.md)
     y = gas.AIR_MASS_FRACTIONS
     r, g = float(gas.gas_constant(y)), float(gas.gamma_mixture(y, 295.0))
     psi = math.sqrt(g) * (2 / (g + 1)) ** ((g + 1) / (2 * (g - 1)))
     tau = 50 / (math.pi * 1e-6 * psi * math.sqrt(r * 295))
-    assert p[-1] == pytest.approx(p[0] * math.exp(-3600 / tau), rel=1e-4)
+    assert p[-1] == pytest.approx(p[0] * math.exp(-3600 / tau), rel=1e-4, abs=0)
 
 
 def test_crew_uses_o2_and_makes_co2_at_the_bvad_rates() -> None:
@@ -111,8 +111,8 @@ count = 3
     res = simulate(st, 86400.0, n_out=3)
     n = res.mass_kg[:, 0, None] * gas.mole_to_mass_fractions(res.mole_fractions[:, 0])
     # the BVAD rates the model cites (NASA/TP-2015-218570/Rev2): 0.82 kg O2 used, 1.04 kg CO2 made
-    assert n[0, 1] - n[-1, 1] == pytest.approx(3 * 0.82, rel=1e-3)
-    assert n[-1, 2] - n[0, 2] == pytest.approx(3 * 1.04, rel=1e-3)
+    assert n[0, 1] - n[-1, 1] == pytest.approx(3 * 0.82, rel=1e-3, abs=0)
+    assert n[-1, 2] - n[0, 2] == pytest.approx(3 * 1.04, rel=1e-3, abs=0)
 
 
 def test_equivalent_diameter_round_trip() -> None:
@@ -120,7 +120,8 @@ def test_equivalent_diameter_round_trip() -> None:
     from cabinleak.physics.flow import equivalent_diameter, hole_area
 
     for d_m, cd in ((1e-3, 0.6), (2e-3, 1.0), (0.2e-3, 0.85)):
-        assert float(equivalent_diameter(cd * hole_area(d_m), cd)) == pytest.approx(d_m, rel=1e-12)
+        assert float(equivalent_diameter(cd * hole_area(d_m), cd)) == pytest.approx(
+            d_m, rel=1e-12, abs=0)
 
 
 def test_station_with_leaks_names_them_and_keeps_existing() -> None:

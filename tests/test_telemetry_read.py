@@ -86,7 +86,7 @@ def test_header_parsing(header: str, source: str, quantity: str, unit: str,
     spec = parse_header(header, "t.csv")
     assert spec is not None
     assert (spec.name, spec.source, spec.quantity, spec.unit) == (header, source, quantity, unit)
-    assert spec.to_si(np.array([1.0]))[0] == pytest.approx(si_of_1, rel=1e-12)
+    assert spec.to_si(np.array([1.0]))[0] == pytest.approx(si_of_1, rel=1e-12, abs=0)
 
 
 def test_header_keyword_rules() -> None:
@@ -134,7 +134,7 @@ def test_iso_times_metadata_and_units(tmp_path: Path) -> None:
     np.testing.assert_allclose(tel.channel("soyuz_om_pressure_mmHg").values,
                                np.array([750, 749.5, 749]) * MMHG, rtol=1e-14)
     np.testing.assert_allclose(tel.channel("lab_T_C").values, [295.15, 295.65, 296.15])
-    assert tel.channel("node1_p_psi").values[0] == pytest.approx(14.5 * PSI, rel=1e-14)
+    assert tel.channel("node1_p_psi").values[0] == pytest.approx(14.5 * PSI, rel=1e-14, abs=0)
     assert tel.channel("soyuz_om_pressure_mmHg").source == "soyuz_om"
     assert tel.is_gauge  # 3 rows
     assert tel.issues == ()
@@ -227,8 +227,8 @@ def test_mapping_file(tmp_path: Path) -> None:
     tel = read_telemetry(f, mapping=m)
     p = tel.channel("P_SM")
     assert (p.source, p.quantity, p.unit) == ("zvezda", "pressure", "mmHg")
-    assert p.resolution == pytest.approx(MMHG)
-    assert tel.channel("T_SM").values[2] == pytest.approx(21 + C0)
+    assert p.resolution == pytest.approx(MMHG, abs=0)
+    assert tel.channel("T_SM").values[2] == pytest.approx(21 + C0, abs=0)
     np.testing.assert_allclose(tel.time_s, [0, 6 * 3600, 27 * 3600])
     assert tel.metadata["volume"] == "89 m3"
     assert tel.metadata["ignored_columns"] == "Comment"
@@ -290,7 +290,7 @@ def test_gauge_table_detected_with_1_mmHg_resolution(tmp_path: Path) -> None:
     assert tel.is_gauge
     p = tel.channel("pressure_mmHg")
     assert p.source == ""
-    assert p.resolution == pytest.approx(MMHG)
+    assert p.resolution == pytest.approx(MMHG, abs=0)
     assert tel.issues == ()  # days apart, but no gaps reported for a gauge table
     assert not read_telemetry(f, gauge=False).is_gauge
 
@@ -301,8 +301,9 @@ def test_regular_table_is_not_a_gauge_and_resolution_is_inferred(tmp_path: Path)
         "zvezda_pressure_mmHg": p, "lab_ppO2_mmHg": p / 5 + 0.0123,
         "lab_ppCO2_mmHg": record(200, noise_mmHg=0.3, seed=9) / 100}))
     assert not tel.is_gauge
-    assert tel.channel("zvezda_pressure_mmHg").resolution == pytest.approx(0.1 * MMHG, rel=1e-6)
-    assert tel.channel("lab_ppO2_mmHg").resolution == pytest.approx(0.02 * MMHG, rel=1e-6)
+    assert tel.channel("zvezda_pressure_mmHg").resolution == pytest.approx(
+        0.1 * MMHG, rel=1e-6, abs=0)
+    assert tel.channel("lab_ppO2_mmHg").resolution == pytest.approx(0.02 * MMHG, rel=1e-6, abs=0)
     assert tel.channel("lab_ppCO2_mmHg").resolution == 0.0  # not quantised
     assert tel.issues == ()
 
@@ -339,7 +340,7 @@ def test_duplicate_times_dropped_or_averaged(tmp_path: Path) -> None:
     f = write_csv(tmp_path / "t.csv", ["time_s", "a_p_mmHg"], rows)
     tel = read_telemetry(f, gauge=False)
     np.testing.assert_array_equal(tel.time_s, np.arange(30.0))
-    assert tel.channel("a_p_mmHg").values[9] == pytest.approx(751.0 * MMHG)
+    assert tel.channel("a_p_mmHg").values[9] == pytest.approx(751.0 * MMHG, abs=0)
     first, second = tel.issues
     assert str(first) == "2 rows share the time t=4 s (lines 6-7); identical, kept one"
     assert str(second) == "2 rows share the time t=9 s (lines 12-13); values averaged"
@@ -510,7 +511,7 @@ def test_csv_and_parquet_read_the_same(tmp_path: Path) -> None:
     for a, b in zip(c.channels, q.channels, strict=True):
         assert (a.name, a.source, a.quantity, a.unit) == (b.name, b.source, b.quantity, b.unit)
         np.testing.assert_array_equal(a.values, b.values)
-        assert a.resolution == pytest.approx(b.resolution, rel=1e-9)
+        assert a.resolution == pytest.approx(b.resolution, rel=1e-9, abs=0)
     assert [(i.kind, i.channel, i.time_s) for i in c.issues] == \
         [(i.kind, i.channel, i.time_s) for i in q.issues] == \
         [("unsorted", None, 50.0), ("dropout", "zvezda_pressure_mmHg", None),
@@ -530,7 +531,7 @@ def test_parquet_timestamps_and_schema_metadata(tmp_path: Path) -> None:
         assert tel.start_time == datetime(2018, 8, 29, 23, tzinfo=UTC)
         np.testing.assert_array_equal(tel.time_s, [0.0, 60.0, 120.0])
         assert dict(tel.metadata) == {"volume": "89 m3"}
-        assert tel.channel("zvezda_pressure_mmHg").values[2] == pytest.approx(748 * MMHG)
+        assert tel.channel("zvezda_pressure_mmHg").values[2] == pytest.approx(748 * MMHG, abs=0)
 
 
 @pytest.fixture(scope="module")

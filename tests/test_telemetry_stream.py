@@ -146,7 +146,7 @@ def test_binned_means_counts_and_injection_equal_the_full_read_binned(
             np.testing.assert_allclose(c.values, ref[c.name], rtol=0, atol=1e-9)  # [kg], 1/0
     # 2 kg/day for 600 s
     assert binned.channel("o2_injection_kg_per_day").values[-1] == pytest.approx(
-        2.0 / 86400.0 * 600.0, rel=1e-12)
+        2.0 / 86400.0 * 600.0, rel=1e-12, abs=0)
     hatch = binned.channel("pmm_hatch").values
     assert hatch[0] == 0.0 and hatch[-1] == 1.0
 
@@ -171,9 +171,9 @@ def test_resolution_matches_and_noise_is_close_to_the_true_one(
         assert c.resolution == full.channel(c.name).resolution
     # seeded noise: 0.05 mmHg, 7 Pa, 0.05 K; 200,000 samples give the MAD-based 1σ to ~1 %
     assert binned.channel("lab_pressure_mmHg").noise_sd == pytest.approx(NOISE_MMHG * MMHG,
-                                                                         rel=0.03)
-    assert binned.channel("node_pressure_Pa").noise_sd == pytest.approx(7.0, rel=0.03)
-    assert binned.channel("lab_T_C").noise_sd == pytest.approx(0.05, rel=0.03)
+                                                                         rel=0.03, abs=0)
+    assert binned.channel("node_pressure_Pa").noise_sd == pytest.approx(7.0, rel=0.03, abs=0)
+    assert binned.channel("lab_T_C").noise_sd == pytest.approx(0.05, rel=0.03, abs=0)
     assert binned.channel("pmm_hatch").noise_sd is None
 
 
@@ -185,8 +185,8 @@ def test_noise_is_never_below_the_quantisation_error(tmp_path: Path) -> None:
     path = tmp_path / "q.csv"
     path.write_text("time_s,cab_pressure_mmHg\n" + "\n".join(",".join(r) for r in rows) + "\n")
     c = read_binned(path, bin_s=60.0).channel("cab_pressure_mmHg")
-    assert c.resolution == pytest.approx(MMHG, rel=1e-12)
-    assert c.noise_sd == pytest.approx(MMHG / np.sqrt(12.0), rel=1e-12)
+    assert c.resolution == pytest.approx(MMHG, rel=1e-12, abs=0)
+    assert c.noise_sd == pytest.approx(MMHG / np.sqrt(12.0), rel=1e-12, abs=0)
 
 
 def test_a_channel_empty_at_the_start_gets_its_noise_from_the_bins(
@@ -204,7 +204,7 @@ def test_a_channel_empty_at_the_start_gets_its_noise_from_the_bins(
     tel = read_binned(path, bin_s=60.0)
     # 308 bins of 60 samples: the scatter of their means gives σ to about 20 %
     assert tel.channel("b_pressure_mmHg").noise_sd == pytest.approx(NOISE_MMHG * MMHG,
-                                                                    rel=0.25)
+                                                                    rel=0.25, abs=0)
 
 
 # --- formats and batches ------------------------------------------------------------------
@@ -293,7 +293,7 @@ def test_read_auto_reads_short_tables_whole_and_streams_long_ones(
     t = np.arange(1000) * 3600.0
     path = tmp_path / "hourly.parquet"
     pq.write_table(pa.table({"time_s": t, "cab_pressure_Pa": np.full(1000, 1e5)}), path)
-    assert read_auto(path, max_rows=100).bin_s == pytest.approx(999 * 3600.0 / 20_000)
+    assert read_auto(path, max_rows=100).bin_s == pytest.approx(999 * 3600.0 / 20_000, abs=0)
     assert read_auto(path).bin_s is None
     with pytest.raises(TelemetryError, match=r"a gauge table .* is not binned"):
         read_auto(path, gauge=True, bin_s=60.0)

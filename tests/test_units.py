@@ -134,7 +134,7 @@ EXAMPLES: list[tuple[str, str, float]] = [
 
 @pytest.mark.parametrize(("text", "dimension", "expected"), EXAMPLES)
 def test_examples_parse_to_si(text: str, dimension: str, expected: float) -> None:
-    assert parse_quantity(text, dimension) == pytest.approx(expected, rel=1e-12)
+    assert parse_quantity(text, dimension) == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_nist_reference_values() -> None:
@@ -150,7 +150,7 @@ def test_nist_reference_values() -> None:
 
 def test_public_constants() -> None:
     assert MMHG_PA == MMHG
-    assert pytest.approx(PSI, rel=1e-12) == PSI_PA
+    assert pytest.approx(PSI, rel=1e-12, abs=0) == PSI_PA
     assert ATM_PA == 101325.0
     assert (DAY_S, HOUR_S) == (86400.0, 3600.0)
 
@@ -159,9 +159,10 @@ def test_reference_covers_the_module_table() -> None:
     """Every spelling in the module table has an independent reference factor here."""
     for spelling, (dimension, factor, offset) in units._UNITS.items():
         if dimension == "temperature":
-            assert TEMPERATURE[spelling] == pytest.approx((factor, offset), rel=1e-12)
+            assert TEMPERATURE[spelling] == pytest.approx((factor, offset), rel=1e-12, abs=0)
         elif spelling in REFERENCE[dimension]:
-            assert factor == pytest.approx(REFERENCE[dimension][spelling], rel=1e-12), spelling
+            assert factor == pytest.approx(
+                REFERENCE[dimension][spelling], rel=1e-12, abs=0), spelling
 
 
 @pytest.mark.parametrize(
@@ -181,15 +182,15 @@ def test_reference_covers_the_module_table() -> None:
     ],
 )
 def test_spacing_signs_and_case_fallback(text: str, expected: float) -> None:
-    assert parse_quantity(text, "pressure") == pytest.approx(expected, rel=1e-12)
+    assert parse_quantity(text, "pressure") == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_other_spellings() -> None:
     assert parse_quantity("2 HOURS", "time") == 7200.0
     assert parse_quantity("-1e-4 kg / s", "mass_rate") == -1e-4
-    assert parse_quantity("1 torr/h", "pressure_rate") == pytest.approx(TORR / H)
-    assert parse_quantity("2 lbm/day", "mass_rate") == pytest.approx(2 * LB / D)
-    assert parse_quantity("3 μm", "length") == pytest.approx(3e-6)  # Greek mu as well as µ
+    assert parse_quantity("1 torr/h", "pressure_rate") == pytest.approx(TORR / H, abs=0)
+    assert parse_quantity("2 lbm/day", "mass_rate") == pytest.approx(2 * LB / D, abs=0)
+    assert parse_quantity("3 μm", "length") == pytest.approx(3e-6, abs=0)  # Greek mu as well as µ
 
 
 def test_prefixed_si_symbols_are_case_sensitive() -> None:
@@ -200,11 +201,12 @@ def test_prefixed_si_symbols_are_case_sensitive() -> None:
 
 
 def test_bare_numbers_need_default_unit() -> None:
-    assert parse_quantity(730, "pressure", default_unit="mmHg") == pytest.approx(730 * MMHG)
+    assert parse_quantity(730, "pressure", default_unit="mmHg") == pytest.approx(730 * MMHG, abs=0)
     assert parse_quantity(1.5, "time", default_unit="h") == 5400.0
-    assert parse_quantity("730", "pressure", default_unit="mmHg") == pytest.approx(730 * MMHG)
+    assert parse_quantity("730", "pressure", default_unit="mmHg") == pytest.approx(730 * MMHG,
+                                                                                   abs=0)
     assert parse_quantity("2 d", "time", default_unit="h") == 172800.0  # explicit unit wins
-    assert parse_quantity(22, "temperature", default_unit="C") == pytest.approx(295.15)
+    assert parse_quantity(22, "temperature", default_unit="C") == pytest.approx(295.15, abs=0)
     with pytest.raises(UnitError, match="no unit given"):
         parse_quantity(730, "pressure")
     with pytest.raises(UnitError, match=r"cannot read '730': no unit given"):
@@ -293,7 +295,8 @@ linear_units = st.sampled_from(
 @given(x=positive, case=linear_units, space=st.sampled_from(["", " ", "  "]))
 def test_round_trip_linear_units(x: float, case: tuple[str, str, float], space: str) -> None:
     dimension, unit, factor = case
-    assert parse_quantity(f"{x}{space}{unit}", dimension) / factor == pytest.approx(x, rel=1e-12)
+    assert parse_quantity(f"{x}{space}{unit}", dimension) / factor == pytest.approx(
+        x, rel=1e-12, abs=0)
 
 
 @given(x=st.floats(min_value=0.0, max_value=1e6), unit=st.sampled_from(sorted(TEMPERATURE)))
@@ -347,7 +350,7 @@ def test_format_mass_rate() -> None:
 
 @given(t=st.floats(min_value=1.0, max_value=1e9))
 def test_format_duration_parses_back(t: float) -> None:
-    assert parse_quantity(format_duration(t), "time") == pytest.approx(t, rel=0.05)
+    assert parse_quantity(format_duration(t), "time") == pytest.approx(t, rel=0.05, abs=0)
 
 
 @given(p=st.floats(min_value=0.0, max_value=1e7))

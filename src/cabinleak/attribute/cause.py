@@ -34,6 +34,7 @@ conclusion hangs on.
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from collections.abc import Mapping
@@ -253,7 +254,7 @@ class Attribution:
             out.append(f"  {s.key:<{width}} {_STATE[s.present]:<8} {ls}  | {ps}  | {bf}{src}")
         if not self.steps:
             out.append("  (none reported: the posterior is the prior)")
-        ranked = sorted(CAUSES, key=lambda c: -self.posterior[c])
+        ranked = _ranked(self.posterior)
         out.append("posterior: " + ", ".join(f"{c} {self.posterior[c]:.3g}" for c in ranked))
         out.append(f"most probable: {top} ({CAUSE_NAMES[top]})")
         factors = self.prior_factor_to_overtake
@@ -308,8 +309,26 @@ def _normalise(w: Mapping[str, float]) -> dict[str, float] | None:
     return None if total <= 0 else {c: w[c] / total for c in CAUSES}
 
 
+#: Posteriors this close (relative) are a tie. The same likelihoods multiplied in another
+#: order (the order of the evidence file) differ in the last bits, which must not decide
+#: the answer; a tie goes to the cause listed first in CAUSES.
+TIE_RTOL = 1e-9
+
+
+def _tied(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=TIE_RTOL, abs_tol=0.0)
+
+
 def _top(p: Mapping[str, float]) -> str:
-    return max(CAUSES, key=lambda c: p[c])  # ties: the first in CAUSES order
+    best = max(p[c] for c in CAUSES)
+    return next(c for c in CAUSES if p[c] == best or _tied(p[c], best))
+
+
+def _ranked(p: Mapping[str, float]) -> list[str]:
+    """Causes from the most to the least probable; ties in CAUSES order."""
+    def order(a: str, b: str) -> int:
+        return 0 if _tied(p[a], p[b]) else (-1 if p[a] > p[b] else 1)
+    return sorted(CAUSES, key=functools.cmp_to_key(order))
 
 
 def attribute(prior: Prior, evidence: EvidenceSet) -> Attribution:
