@@ -216,7 +216,7 @@ def test_simulate_echoes_what_it_read(capsys: pytest.CaptureFixture[str]) -> Non
                  "--json"]) == 0
     options = json.loads(capsys.readouterr().out)["options"]
     assert options["floor"] == {"given": "490mmHg", "value": pytest.approx(490 * 133.322387415,
-                                                                            rel=1e-12),
+                                                                            rel=1e-12, abs=0),
                                 "unit": "Pa"}
     assert options["duration"]["value"] == 600.0
 

@@ -218,7 +218,8 @@ def test_damaged_session_in_a_real_process(tmp_path: Path) -> None:
 def test_session_keeps_the_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     session = _good_session(tmp_path, monkeypatch, capsys)
-    assert json.loads(session.read_text())["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+    saved = json.loads(session.read_text())["rate_kg_per_day"]
+    assert saved == pytest.approx(0.7, rel=1e-12, abs=0)
     argv = ["locate", "--station", "iss", "--session", str(session), "--json"]
     # resumed with the same rate, in other units: the same recommendation
     assert main([*argv, "--rate", "700g/day"]) == 0
@@ -232,7 +233,7 @@ def test_session_keeps_the_rate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     # the same answer; only the options echoed differ (none given this time)
     assert json.loads(got.out) | {"options": None} == same | {"options": None}
     assert "0.7 kg/day" in got.err and len(got.err.strip().splitlines()) == 1
-    assert json.loads(got.out)["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+    assert json.loads(got.out)["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12, abs=0)
 
 
 def test_session_without_a_rate_refuses_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -256,7 +257,7 @@ def test_session_from_before_the_rate_was_kept(tmp_path: Path,
                  str(session), "--json"]) == 0
     got = capsys.readouterr()
     out = json.loads(got.out)
-    assert len(out["tests"]) == 1 and out["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12)
+    assert len(out["tests"]) == 1 and out["rate_kg_per_day"] == pytest.approx(0.7, rel=1e-12, abs=0)
     assert got.err == ""
 
 

@@ -146,7 +146,7 @@ def test_cli_json_on_a_real_record(tmp_path: Path, capsys: pytest.CaptureFixture
     out = json.loads(capsys.readouterr().out)
     assert out["leak_detected"] is False
     assert out["leak_rate_upper_bound_kg_per_day"] == pytest.approx(
-        out["leak_rate_kg_per_day"]["high"], rel=1e-12)
+        out["leak_rate_kg_per_day"]["high"], rel=1e-12, abs=0)
     assert out["effective_area_m2"]["low"] >= 0
     assert out["equivalent_hole_diameter_mm"]["low"] >= 0
 

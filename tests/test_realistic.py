@@ -89,7 +89,7 @@ def test_rate_allan_deviation_of_a_line_is_zero_and_of_white_noise_is_the_slope_
     noise = rng.normal(0.0, sigma, 400_000)
     # least-squares slope sd of m white samples: σ·sqrt(12/(m(m² − 1)))/dt
     expected = sigma * np.sqrt(12.0 / (m * (m * m - 1))) / dt
-    assert rate_allan_deviation(noise, dt, m * dt) == pytest.approx(expected, rel=0.02)
+    assert rate_allan_deviation(noise, dt, m * dt) == pytest.approx(expected, rel=0.02, abs=0)
     assert np.isnan(rate_allan_deviation(noise[:50], dt, m * dt))
 
 
@@ -106,12 +106,12 @@ def test_leak_outflow_is_the_orifice_law() -> None:
     truth = cabin_truth(60.0, volume_m3=916.0, pressure_Pa=101325.0, leak_cd_area_m2=area,
                         climate=STILL, consumables=NO_CREW, dt_s=10.0)
     assert truth.temperature_K[0] == pytest.approx(295.0, abs=0)
-    assert truth.pressure_Pa[0] == pytest.approx(101325.0, rel=1e-12)
+    assert truth.pressure_Pa[0] == pytest.approx(101325.0, rel=1e-12, abs=0)
     # the project's air (argon counted as N2) has R = 288.16, not 287.05 J/(kg·K), and
     # γ = 1.3995: ṁ ∝ Ψ(γ)/sqrt(R) is 0.21 % below the reference
-    assert truth.leak_kg_per_s[0] == pytest.approx(1.87257e-4 * (1 - 0.0021), rel=3e-4)
+    assert truth.leak_kg_per_s[0] == pytest.approx(1.87257e-4 * (1 - 0.0021), rel=3e-4, abs=0)
     flow = orifice_mass_flow(area, 101325.0, 295.0, 0.0, 288.160320, 1.3994663)
-    assert truth.leak_kg_per_s[0] == pytest.approx(float(flow), rel=1e-6)
+    assert truth.leak_kg_per_s[0] == pytest.approx(float(flow), rel=1e-6, abs=0)
 
 
 def test_a_leak_alone_is_the_isothermal_blowdown() -> None:
@@ -123,7 +123,7 @@ def test_a_leak_alone_is_the_isothermal_blowdown() -> None:
     expected = m0 * np.exp(-truth.time_s / tau)
     np.testing.assert_allclose(truth.mass_kg, expected, rtol=1e-9, atol=0)
     lost = m0 - truth.mass_kg[-1]
-    assert lost == pytest.approx(np.trapezoid(truth.leak_kg_per_s, truth.time_s), rel=1e-4)
+    assert lost == pytest.approx(np.trapezoid(truth.leak_kg_per_s, truth.time_s), rel=1e-4, abs=0)
 
 
 def test_a_leak_starts_at_its_start_time() -> None:
@@ -149,7 +149,7 @@ def test_represses_restore_the_setpoint_mass_and_are_counted() -> None:
     assert len(truth.represses) == 5
     assert [r.gas for r in truth.represses[:2]] == ["N2", "O2"]
     assert sum(r.mass_kg for r in truth.represses) == pytest.approx(truth.injected_kg[-1],
-                                                                     rel=1e-12)
+                                                                     rel=1e-12, abs=0)
     m0 = truth.mass_kg[0]
     for r in truth.represses:
         i = np.searchsorted(truth.time_s, r.end_s)
@@ -281,8 +281,8 @@ def test_written_and_read_back_through_the_project_table_format(tmp_path: Path) 
                                    atol=1e-6 if c.quantity == "injection" else 0)
     # the repress at 1 h restores the 0.48 kg/day net O2 loss of that hour: 0.02 kg
     added = back.channel("represses_injection_kg").values[-1]
-    assert added == pytest.approx(run.truth.represses[0].mass_kg, rel=1e-6)
-    assert added == pytest.approx(0.48 / 24, rel=0.05)
+    assert added == pytest.approx(run.truth.represses[0].mass_kg, rel=1e-6, abs=0)
+    assert added == pytest.approx(0.48 / 24, rel=0.05, abs=0)
 
 
 # --- calibration: generated records against the real Quest record ---------------------------
@@ -303,7 +303,7 @@ def test_generated_records_reproduce_the_quest_statistics() -> None:
     changes = np.median([s.changes_per_h for s in stats])
     adev_30 = np.median([s.adev_at(1800.0) for s in stats])
     adev_3h = np.median([s.adev_at(3 * HOUR) for s in stats])
-    assert step == pytest.approx(QUEST_STEP_MMHG, rel=5e-3)
+    assert step == pytest.approx(QUEST_STEP_MMHG, rel=5e-3, abs=0)
     assert QUEST_CHANGES_PER_H / 1.5 < changes < 1.5 * QUEST_CHANGES_PER_H
     assert QUEST_ADEV_30MIN_MMHG_PER_H / 2 < adev_30 < 2 * QUEST_ADEV_30MIN_MMHG_PER_H
     assert QUEST_ADEV_3H_MMHG_PER_H / 2 < adev_3h < 2 * QUEST_ADEV_3H_MMHG_PER_H
@@ -321,7 +321,7 @@ def test_drift_is_a_random_walk_of_the_stated_size() -> None:
         p = run.telemetry.channel("cabin_pressure_Pa")
         ends.append(p.values[p.valid][-1] - run.truth.pressure_Pa[-1])
     # after 4 days: sd = rate·sqrt(4); 200 samples give the sd to about 5 % (1σ)
-    assert np.std(ends) == pytest.approx(rate * 2.0, rel=0.2)
+    assert np.std(ends) == pytest.approx(rate * 2.0, rel=0.2, abs=0)
 
 
 def test_signal_loss_takes_the_stated_fraction_of_time() -> None:

@@ -262,6 +262,8 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     pressure = g.pressure
     if st.pressure_resolution_Pa is not None:
         pressure = tuple(replace(c, resolution=st.pressure_resolution_Pa) for c in pressure)
+    if not tel.is_gauge:
+        _check_live(tel, g.label, pressure)
     spans: list[tuple[float, float, str]] = []
     if g.states:
         # a planned depress (pump on, vent open) and the repress after it are known: their
@@ -401,6 +403,20 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
 # ground test at half an atmosphere over ambient; a record whose median is outside reads
 # in another unit or is not a cabin's.
 PLAUSIBLE_CABIN_PA = (150 * MMHG_PA, 1.5 * 101325.0)
+
+
+def _check_live(tel: Telemetry, label: str, pressure: Sequence[Channel]) -> None:
+    """A pressure record must have readings, and they must move: a stuck channel (or a
+    channel the sensor never updated) cannot show a leak."""
+    for c in pressure:
+        if not np.isfinite(c.values).any():
+            raise EstimateError(f"{tel.path}: pressure column {c.name!r} has no usable "
+                                "reading (all empty, dropouts or impossible values)")
+    if all(np.ptp(c.values[np.isfinite(c.values)]) == 0 for c in pressure):
+        names = ", ".join(repr(c.name) for c in pressure)
+        raise EstimateError(f"{tel.path}: the pressure of {label} ({names}) never changes "
+                            f"over {len(tel.time_s)} rows: a stuck or constant channel "
+                            "cannot show a leak; expected a live pressure record")
 
 
 def _held(values: F) -> F:

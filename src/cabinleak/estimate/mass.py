@@ -206,17 +206,6 @@ def mass_series(tel: Telemetry, pressure: Sequence[Channel], temperature: Sequen
     if tel.is_gauge:
         chans = [c if c.resolution > 0 else replace(c, resolution=GAUGE_RESOLUTION_PA)
                  for c in chans]
-    if not tel.is_gauge:
-        for c in chans:
-            v = c.values[np.isfinite(c.values)]
-            if v.size == 0:
-                raise EstimateError(f"{tel.path}: pressure column {c.name!r} has no usable "
-                                    "reading (all empty, dropouts or impossible values)")
-        if all(np.ptp(c.values[np.isfinite(c.values)]) == 0 for c in chans):
-            names = ", ".join(repr(c.name) for c in chans)
-            raise EstimateError(f"{tel.path}: the pressure of {label} ({names}) never changes "
-                                f"over {len(tel.time_s)} rows: a stuck or constant channel "
-                                "cannot show a leak; expected a live pressure record")
     # a temperature column with no reading at all is as good as none
     temperature = [c for c in temperature if np.isfinite(c.values).any()]
     p, p_sd_row, p_sd = combine(chans, pressure_sd_Pa)
