@@ -54,8 +54,8 @@ OUT = ROOT / ".mutate"
 # the first failure). test_analyze.py (70 s) only where nothing faster covers the module.
 _PHYSICS = ["tests/test_flow.py", "tests/test_gas.py", "tests/test_estimate.py"]
 _ESTIMATE = ["tests/test_estimate.py", "tests/test_estimate_outputs.py"]
-_REAL = ["tests/test_real_telemetry.py", "tests/test_realistic_analysis.py",
-         "tests/test_analyze_bad_input.py"]
+_REAL = ["tests/test_noise_model.py", "tests/test_real_telemetry.py",
+         "tests/test_realistic_analysis.py", "tests/test_analyze_bad_input.py"]
 MODULE_TESTS: dict[str, list[str]] = {
     "src/cabinleak/physics/units.py": ["tests/test_units.py", "tests/test_estimate_outputs.py"],
     "src/cabinleak/physics/flow.py": _PHYSICS,
@@ -81,8 +81,9 @@ MODULE_TESTS: dict[str, list[str]] = {
     "src/cabinleak/estimate/noise.py": _REAL,
     "src/cabinleak/estimate/events.py": _REAL,
     "src/cabinleak/estimate/thermal.py": ["tests/test_thermal_coupling.py", *_REAL],
-    "src/cabinleak/estimate/intervals.py": ["tests/test_forecast_coverage.py", *_REAL],
-    "src/cabinleak/estimate/checks.py": ["tests/test_analyze_bad_input.py", "tests/test_detect.py"],
+    "src/cabinleak/estimate/intervals.py": [*_REAL, "tests/test_forecast_coverage.py"],
+    "src/cabinleak/estimate/checks.py": ["tests/test_noise_model.py",
+                                         "tests/test_analyze_bad_input.py", "tests/test_detect.py"],
 }
 
 #: statistical tests too slow to run per mutant (each 15-30 s); `make test` runs them
