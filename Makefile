@@ -16,12 +16,12 @@ demo: $(STAMP)
 	$(BIN)/cabinleak demo --plot docs/demo.png --preview docs/report.png
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py)
+	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py) $(wildcard tools/*.py) $(wildcard examples/*.py)
 	$(BIN)/mypy
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py)
+	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py) $(wildcard tools/*.py) $(wildcard examples/*.py)
 	$(BIN)/mypy
 
 bench: $(STAMP)
