@@ -89,9 +89,10 @@ def test_effective_variance_is_the_largest_longer_block_carried_down() -> None:
 
 
 def test_too_few_pairs_or_an_insignificant_ratio_is_not_wander() -> None:
-    few = RateNoise((100.0,), (1.0,), (5.0,), (MIN_PAIRS - 1,))
+    assert MIN_PAIRS == 6  # six neighbour differences make a block length count
+    few = RateNoise((100.0,), (1.0,), (5.0,), (5,))
     assert not few.wander_seen and few.rate_var(100.0, 1.0) == 1.0
-    enough = RateNoise((100.0,), (1.0,), (5.0,), (MIN_PAIRS,))
+    enough = RateNoise((100.0,), (1.0,), (5.0,), (6,))
     assert enough.wander_seen and enough.rate_var(100.0, 1.0) == pytest.approx(25.0, rel=1e-12,
                                                                              abs=0)
     slight = RateNoise((100.0,), (1.0,), (1.1,), (100,))  # 1.21 < 1 + 2.5·1.60/10
@@ -166,3 +167,50 @@ def test_checks() -> None:
     check_clock(np.array([0.0, 100 * 365.25 * 86400.0]), "x")  # and a century
     with pytest.raises(EstimateError, match="century"):
         check_clock(np.array([0.0, 100 * 365.25 * 86400.0 * 1.001]), "x")
+
+
+def _series(t: np.ndarray, m: np.ndarray, sd: float = 0.01):  # type: ignore[no-untyped-def]
+    from cabinleak.estimate.mass import MassSeries
+
+    n = t.size
+    return MassSeries(label="v", modules=(), volume_m3=100.0, gas_constant=287.0, time_s=t,
+                      mass_kg=m, mass_sd_kg=np.full(n, sd), pressure_Pa=m * 287.0 * 295.0 / 100.0,
+                      temperature_K=np.full(n, 295.0), added_kg=np.zeros(n),
+                      pressure_sd_Pa=1.0, temperature_sd_K=0.0, temperature_compensated=True)
+
+
+def test_an_unlogged_repress_is_found_sized_and_taken_out() -> None:
+    """A leak of 10 kg/day and 5 kg added over 20 min at 10 h, in a 24 h record."""
+    from cabinleak.estimate.events import find_inflows, remove_inflows
+
+    rng = np.random.default_rng(1)
+    t = np.arange(0.0, 24 * 3600.0, 60.0)
+    ramp = np.clip((t - 36000.0) / 1200.0, 0.0, 1.0) * 5.0
+    m = 118.0 - 10.0 / 86400.0 * t + ramp + 0.01 * rng.standard_normal(t.size)
+    found = find_inflows(_series(t, m))
+    assert len(found) == 1
+    f = found[0]
+    # widened by a block each side of the longest block that shows it (80 min)
+    assert f.start_s <= 36000.0 and f.end_s >= 37200.0 and f.end_s - f.start_s <= 4 * 3600
+    assert f.mass_kg == pytest.approx(5.0, abs=0.1)
+    out = remove_inflows(_series(t, m), found)
+    rate = -np.polyfit(out.time_s, out.mass_kg, 1)[0] * 86400.0
+    assert rate == pytest.approx(10.0, abs=0.1)  # the leak, the repress taken out
+    assert "pressure rose" in f.describe(0.0)
+    # a leak alone (mass only falling) is no inflow
+    falling = 118.0 - 10.0 / 86400.0 * t + 0.01 * rng.standard_normal(t.size)
+    assert find_inflows(_series(t, falling)) == []
+
+
+def test_a_planned_depress_lasts_until_the_pressure_is_back_within_one_percent() -> None:
+    from cabinleak.estimate.events import planned_spans
+
+    t = np.arange(0.0, 100.0 * 60, 60.0)  # a minute a row
+    pump = np.where((t >= 600.0) & (t <= 1200.0), 1.0, 0.0)
+    pump[t > 1800.0] = np.nan  # unknown later: the last known state (off) holds
+    p = np.full(t.size, 100.0)
+    p[(t > 600.0) & (t < 2400.0)] = 50.0  # down, held, then back in two steps
+    p[(t >= 2400.0) & (t < 3000.0)] = 98.5  # within 2 % but not 1 %
+    p[t >= 3000.0] = 99.5  # within 1 %
+    spans = planned_spans(t, [pump], p, ["pump"])
+    assert spans == [(600.0, 3000.0 + 600.0, "pump")]  # back at 3000 s, then 10 min more

@@ -286,7 +286,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         raw = _since(raw, g.start_s)
     if spans:
         # the planned stretches' rows are gone; their gas change is joined as known
-        planned = planned_events(raw, spans, float(raw.time_s[0]))
+        planned = planned_events(raw, spans)
         raw = remove_inflows(raw, planned)
         notes += [e.describe(float(tel.time_s[0])) for e in planned]
     _check_plausible(tel, g, raw, st, notes)

@@ -156,8 +156,7 @@ def planned_spans(time_s: F, states: list[NDArray[np.float64]], pressure_Pa: F,
     return merged
 
 
-def planned_events(ms: MassSeries, spans: list[tuple[float, float, str]],
-                   t0_s: float) -> list[Inflow]:
+def planned_events(ms: MassSeries, spans: list[tuple[float, float, str]]) -> list[Inflow]:
     """The planned stretches of a series as events whose gas change is known (joined)."""
     out = []
     for a, b, name in spans:
