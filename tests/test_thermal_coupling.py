@@ -69,3 +69,25 @@ def test_a_steady_drift_is_not_fitted() -> None:
     p = 118.0 * R_AIR * temp / V_M3
     c = fit_coupling(t, p, temp, sensor_sd_K=1e-6)
     assert not c.fitted
+
+
+def test_mass_series_uses_the_fitted_gas_temperature_and_scales_its_noise() -> None:
+    """Through mass_series: the gas temperature is the fitted one, and the sensor's noise
+    enters the mass's 1σ scaled by the gain (a sensor that swings 3× the gas has a third
+    of its noise in the gas temperature)."""
+    from cabinleak.estimate.mass import mass_series
+    from cabinleak.telemetry import Channel, Telemetry
+
+    t, p, s = world(gain_of_sensor=3.0, lag_s=0.0, offset_K=0.0, noise_K=0.02)
+    tel = Telemetry("w.csv", t, (Channel("x_pressure_Pa", "x", "pressure", "Pa", p, 0.1 * MMHG_PA),
+                                 Channel("x_T_K", "x", "temperature", "K", s)))
+    ms = mass_series(tel, tel.of("pressure"), tel.of("temperature"), volume_m3=V_M3,
+                     label="x", gas_constant=R_AIR, temperature_sd_K=0.3)
+    assert "follows the gas at a gain of 0.3" in ms.temperature_note
+    gain = 1 / 3
+    t_gas = 295.0 + 0.4 * np.sin(2 * np.pi * t / 5520) + 0.6 * np.sin(2 * np.pi * t / 86400)
+    assert float(np.std(ms.temperature_K - t_gas)) < 0.05
+    # 1σ of the mass: p's and the gas temperature's, the latter the sensor's times the gain
+    rel = np.sqrt((ms.pressure_sd_Pa / ms.pressure_Pa) ** 2
+                  + (0.3 * gain / ms.temperature_K) ** 2)
+    np.testing.assert_allclose(ms.mass_sd_kg, ms.mass_kg * rel, rtol=0.05, atol=0)
