@@ -14,6 +14,7 @@ import argparse
 import math
 import re
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -63,11 +64,12 @@ def attach_negative_values(argv: Sequence[str]) -> list[str]:
 # ------------------------------------------------------------------- option types
 
 
-class OptionValue:
+class OptionValue(ABC):
     """An option's value that carries a unit: echoed as ``str`` and in ``--json``."""
 
+    @abstractmethod
     def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """What ``--json`` echoes of the value."""
 
 
 @dataclass(frozen=True)

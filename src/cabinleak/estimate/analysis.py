@@ -24,6 +24,7 @@ from cabinleak.estimate.detect import Detection, detect_leak
 from cabinleak.estimate.dpdt import dpdt_alarm
 from cabinleak.estimate.events import (
     find_inflows,
+    hold_last,
     planned_events,
     planned_spans,
     remove_inflows,
@@ -268,7 +269,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     if g.states:
         # a planned depress (pump on, vent open) and the repress after it are known: their
         # rows are left out before the mass is formed (a cabin at vacuum has no composition)
-        held = _held(pressure[0].values)
+        held = hold_last(pressure[0].values)
         spans = planned_spans(tel.time_s, [c.values for c in g.states], held,
                               [c.name for c in g.states])
         inside = np.zeros(tel.time_s.size, dtype=bool)
@@ -417,15 +418,6 @@ def _check_live(tel: Telemetry, label: str, pressure: Sequence[Channel]) -> None
         raise EstimateError(f"{tel.path}: the pressure of {label} ({names}) never changes "
                             f"over {len(tel.time_s)} rows: a stuck or constant channel "
                             "cannot show a leak; expected a live pressure record")
-
-
-def _held(values: F) -> F:
-    """A channel's last reading held over the rows where it has none."""
-    ok = np.isfinite(values)
-    if not ok.any():
-        return values
-    idx = np.maximum.accumulate(np.where(ok, np.arange(values.size), 0))
-    return np.where(ok[idx], values[idx], np.nan)
 
 
 def _check_plausible(tel: Telemetry, g: _Group, ms: MassSeries, st: Settings,

@@ -107,13 +107,24 @@ def find_inflows(ms: MassSeries, wander: RateNoise | None = None) -> list[Inflow
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    out = []
-    for a, b in merged:
-        a, b = max(a, float(t[0])), min(b, float(t[-1]))
-        added, joined = _across(ms, a, b)
-        rise = added * ms.gas_constant * float(np.mean(ms.temperature_K)) / ms.volume_m3
-        out.append(Inflow(a, b, added, rise, joined=joined))
-    return out
+    return [_event(ms, max(a, float(t[0])), min(b, float(t[-1]))) for a, b in merged]
+
+
+def hold_last(values: F) -> F:
+    """A channel's last reading held over the rows where it has none (NaN before the
+    first)."""
+    ok = np.isfinite(values)
+    if not ok.any():
+        return values
+    idx = np.maximum.accumulate(np.where(ok, np.arange(values.size), 0))
+    return np.where(ok[idx], values[idx], np.nan)
+
+
+def _event(ms: MassSeries, a: float, b: float, **kind: str) -> Inflow:
+    """The stretch [a, b] as an event: the gas added across it and its pressure."""
+    added, joined = _across(ms, a, b)
+    rise = added * ms.gas_constant * float(np.mean(ms.temperature_K)) / ms.volume_m3
+    return Inflow(a, b, added, rise, joined=joined, **kind)
 
 
 def planned_spans(time_s: F, states: list[NDArray[np.float64]], pressure_Pa: F,
@@ -129,12 +140,10 @@ def planned_spans(time_s: F, states: list[NDArray[np.float64]], pressure_Pa: F,
     p = np.asarray(pressure_Pa, dtype=float)
     runs: list[tuple[float, float, str]] = []
     for values, name in zip(states, names, strict=True):
-        v = np.asarray(values, dtype=float)
-        known = np.isfinite(v)
-        if not known.any():
+        v = hold_last(np.asarray(values, dtype=float))
+        if not np.isfinite(v).any():
             continue
-        idx = np.maximum.accumulate(np.where(known, np.arange(v.size), 0))
-        on = np.where(known[idx], v[idx] > 0.5, False)
+        on = np.nan_to_num(v, nan=0.0) > 0.5
         edges = np.flatnonzero(np.diff(np.r_[False, on, False].astype(np.int8)))
         for i, j in zip(edges[::2], edges[1::2], strict=True):
             a, b = float(t[i]), float(t[j - 1])
@@ -158,13 +167,7 @@ def planned_spans(time_s: F, states: list[NDArray[np.float64]], pressure_Pa: F,
 
 def planned_events(ms: MassSeries, spans: list[tuple[float, float, str]]) -> list[Inflow]:
     """The planned stretches of a series as events whose gas change is known (joined)."""
-    out = []
-    for a, b, name in spans:
-        added, joined = _across(ms, a, b)
-        rise = added * ms.gas_constant * float(np.mean(ms.temperature_K)) / ms.volume_m3
-        out.append(Inflow(a, b, added, rise, kind="planned",
-                          reason=f"{name} on", joined=joined))
-    return out
+    return [_event(ms, a, b, kind="planned", reason=f"{name} on") for a, b, name in spans]
 
 
 def remove_inflows(ms: MassSeries, inflows: list[Inflow]) -> MassSeries:
