@@ -167,3 +167,13 @@ def test_a_planned_depress_is_not_a_leak(name: str, capsys: pytest.CaptureFixtur
     q = out["leak_rate_kg_per_day"]
     assert -25 < q["low"] <= q["high"] < 25
     assert out["effective_area_m2"]["low"] >= 0
+
+
+def test_astropi_record_with_only_a_volume_raises_no_alarm(capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    """The record as it is, with `--volume` and no station: nothing says whether crew are
+    aboard, so the operational wander is assumed (it alarmed at 5.2 h without it)."""
+    assert main(["analyze", str(ASTROPI), "--volume", "942m3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["leak_detected"] is False and out["detection"]["alarm"] is False
+    assert out["equivalent_hole_diameter_mm"]["low"] >= 0

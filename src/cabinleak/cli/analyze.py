@@ -187,7 +187,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--wander", type=quantity("pressure_rate", "0.1mmHg/h", zero_ok=True),
                    help="the pressure-rate wander of normal operations (1σ over 6 h) assumed "
                         "where the record is too short to show it (default: 0.1mmHg/h with "
-                        "crew aboard, else 0mmHg/h)")
+                        "crew aboard or no station, 0mmHg/h for an uncrewed module or a "
+                        "ground test with a '# spec' line)")
     p.add_argument("--crew", type=number(0.0, what="the crew"),
                    help="crew in the volume (default: the station's)")
     p.add_argument("--supply", action="append", default=[], metavar="GAS=MASS",

@@ -14,7 +14,7 @@ The steps, per isolated volume (modules joined by open hatches):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -88,16 +88,19 @@ def module_of(channel: Channel, station: Station) -> str:
 OPERATIONS_WANDER_PA_PER_S = 0.1 * MMHG_PA / HOUR_S
 
 
-def default_wander_Pa_per_s(station: Station | None, modules: Sequence[str]) -> float:
+def default_wander_Pa_per_s(station: Station | None, modules: Sequence[str],
+                            metadata: Mapping[str, str] | None = None) -> float:
     """The operational wander assumed for a volume when none is given [Pa/s].
 
     A volume with crew aboard is a station in operation: its crew, thermal loads, gas
     generation and represses move the pressure in ways its record may be too short to
-    show (:data:`OPERATIONS_WANDER_PA_PER_S`). An uncrewed volume (a closed module, a
-    vehicle on the ground) is assumed quiet.
+    show (:data:`OPERATIONS_WANDER_PA_PER_S`). An uncrewed volume of a station (a closed
+    module) is assumed quiet, and so is a ground acceptance test (a record whose header
+    states a ``spec``). A record with no station could be either: it is taken as in
+    operation unless its header says it is a ground test, the safe side for an alarm.
     """
     if station is None:
-        return 0.0
+        return 0.0 if metadata is not None and "spec" in metadata else OPERATIONS_WANDER_PA_PER_S
     crew = sum(c.count for c in station.crew if c.module in modules)
     return OPERATIONS_WANDER_PA_PER_S if crew > 0 else 0.0
 
@@ -304,7 +307,8 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     background, fit_ms = st.background_kg_per_s, ms
     wander = None
     if not tel.is_gauge and len(ms) >= 8:
-        prior = (default_wander_Pa_per_s(station, g.modules) if st.wander_Pa_per_s is None
+        prior = (default_wander_Pa_per_s(station, g.modules, tel.metadata)
+                 if st.wander_Pa_per_s is None
                  else st.wander_Pa_per_s)
         kg_per_pa = g.volume_m3 / (ms.gas_constant * float(np.mean(ms.temperature_K)))
         wander = _wander(ms, prior * kg_per_pa, st.wander_time_s)
