@@ -215,12 +215,14 @@ def _hatch_id(c: Channel, station: Station) -> str:
 def _crew(station: Station | None, modules: Sequence[str], settings: Settings) -> F:
     """Steady known sources of each species from the crew in the volume [kg/s], [4].
 
-    As the simulator models them: O2 used and CO2 breathed out, no CO2 removal (a
-    station whose scrubbers vent CO2 overboard should log that as an injection
-    column with a negative sign).
+    As the simulator models them: O2 used and CO2 breathed out, unless the volume holds
+    one of the station's life-support modules (then they are made good: no source). A
+    crew given with ``--crew`` is taken as without life support.
     """
     if settings.crew is not None:
         people = [(settings.crew, O2_USE_KG_PER_DAY, CO2_OUTPUT_KG_PER_DAY)]
+    elif station is not None and station.life_support_in(modules):
+        people = []
     elif station is not None:
         people = [(c.count, c.o2_kg_per_day_per_person, c.co2_kg_per_day_per_person)
                   for c in station.crew if c.module in modules]
@@ -262,6 +264,10 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     species_source = _crew(station, g.modules, st)
     source = float(species_source.sum())
     notes = list(g.notes)
+    if station is not None and st.crew is None and station.life_support_in(g.modules) and \
+            any(c.module in g.modules for c in station.crew):
+        notes.append("the crew's O2 use and CO2 output are made good by the life support in "
+                     f"{', '.join(station.life_support_in(g.modules))}: no crew source counted")
     t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
     pressure = g.pressure
     if st.pressure_resolution_Pa is not None:

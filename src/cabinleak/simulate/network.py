@@ -255,7 +255,11 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
 
     crew = np.zeros((n, 4))
     o2, co2 = gas.SPECIES.index("O2"), gas.SPECIES.index("CO2")
+    # crew served by life support (through the hatches open at the start) change nothing
+    balanced = station.balanced_crew_modules()
     for c in station.crew:
+        if c.module in balanced:
+            continue
         crew[ids[c.module], o2] -= c.count * c.o2_kg_per_day_per_person / 86400.0
         crew[ids[c.module], co2] += c.count * c.co2_kg_per_day_per_person / 86400.0
 
