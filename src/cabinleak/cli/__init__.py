@@ -7,8 +7,9 @@ usage block. The rules every option follows are in :mod:`cabinleak.cli.common`.
 Start-up is kept short (``benchmarks/bench_startup.py``): this module and
 :mod:`cabinleak.cli.common` import no NumPy, and a command's module (which fills its
 parser) is imported only when that command is parsed, so ``cabinleak --help`` imports no
-command module and ``cabinleak stations`` no simulator, estimator or SciPy. The command
-modules, in turn, import the layers below only inside the functions that use them.
+command module and ``cabinleak stations`` no simulator, estimator or SciPy. ``simulate``
+and ``analyze`` import the models only inside the functions that use them, so that their
+``--help`` is as quick; the other command modules import theirs at the top.
 """
 
 from __future__ import annotations
@@ -68,18 +69,18 @@ class CommandParser(Parser):
         super().__init__(*args, **kwargs)
         self.source: str | None = source
 
-    def fill(self) -> CommandParser:
+    def fill(self) -> None:
         """Import the command's module and let it add its options (once)."""
         if self.source is not None:
             module, _, function = self.source.partition(":")
             self.source = None
             getattr(importlib.import_module(f"cabinleak.cli.{module}"), function)(self)
-        return self
 
     # argparse hands the rest of the command line to a command's parser through this
-    # method, before the parser reads its own actions (and their defaults)
+    # method, which reads the parser's actions (and their defaults) first
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
-        return super(CommandParser, self.fill()).parse_known_args(args, namespace)
+        self.fill()
+        return super().parse_known_args(args, namespace)
 
 
 def build_parser(*, lazy: bool = False) -> argparse.ArgumentParser:
@@ -92,8 +93,8 @@ def build_parser(*, lazy: bool = False) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cabinleak {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=CommandParser)
-    for name, (source, help) in COMMANDS.items():
-        command = sub.add_parser(name, help=help, source=source)
+    for name, (source, line) in COMMANDS.items():
+        command = sub.add_parser(name, help=line, source=source)
         if not lazy:
             command.fill()
     return parser
