@@ -9,13 +9,14 @@ this runs on are shared: another process slows a run's wall clock, much less its
 time. Two references run in the same loop, interleaved with the commands, so that the
 ratios hold on a busy machine: ``python -c pass`` (the interpreter alone) and
 ``python -c "import numpy"`` (the floor of any command that computes, since every model
-holds NumPy arrays).
+holds NumPy arrays). A third, ``python -c "import cabinleak.simulate"``, is the floor of
+``cabinleak simulate``: NumPy and the simulator's modules, before any work.
 
 ``cabinleak`` is run as ``python -c "import sys; from cabinleak.cli import main;
 sys.exit(main())" ARGS``, what the console script does. The children may write bytecode
 caches (``PYTHONDONTWRITEBYTECODE`` is removed from their environment) and one untimed
 run of each command writes them: an installed package has its ``.pyc`` files (pip
-compiles them), and compiling cabinleak's sources anew would add about 0.3 s to a run.
+compiles them), so compiling the sources anew in every run is a cost users do not pay.
 
 Usage::
 
@@ -43,6 +44,7 @@ SECTION = "startup"
 CLI = "import sys; from cabinleak.cli import main; sys.exit(main())"
 PASS = ("`python -c pass`", ["-c", "pass"])
 NUMPY = ('`python -c "import numpy"`', ["-c", "import numpy"])
+SIMULATOR = ('`python -c "import cabinleak.simulate"`', ["-c", "import cabinleak.simulate"])
 # (row label, arguments of `cabinleak`); the simulation is the smallest bundled case:
 # one 100 m³ volume with a 10 mm hole, one hour.
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -68,7 +70,7 @@ def cpu_seconds(args: Sequence[str]) -> float:
 
 def measure(runs: int) -> dict[str, float]:
     """Median CPU time [s] of each reference and command over `runs` rounds, interleaved."""
-    cases = [PASS, NUMPY] + [(f"`cabinleak {label}`", ["-c", CLI, *argv])
+    cases = [PASS, NUMPY, SIMULATOR] + [(f"`cabinleak {label}`", ["-c", CLI, *argv])
                              for label, argv in COMMANDS]
     times: dict[str, list[float]] = {label: [] for label, _ in cases}
     for _, args in cases:  # one untimed run each: bytecode compiled, files in the cache
@@ -109,8 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "## Start-up time of the command line (`benchmarks/bench_startup.py`)",
             "",
             "CPU time (user + system) of short commands, each in a fresh process, median of "
-            f"{args.runs} interleaved runs, against the interpreter alone and against "
-            "importing NumPy (the floor of any command that computes).",
+            f"{args.runs} interleaved runs, against the interpreter alone, importing NumPy "
+            "(the floor of any command that computes) and importing the simulator (the "
+            "floor of `cabinleak simulate`).",
             "",
             *(f"- {k}: {v}" for k, v in info.items()),
             f"- command: `{command}`",
