@@ -4,10 +4,9 @@ An open hatch equalises the two modules it joins in about a second (0.5 m² of
 Cd·A between 100 m³ modules), while a leak acts over minutes to months. On the
 leak's time scale a cell of modules behaves as one volume at one pressure; the
 reduced models (:mod:`cabinleak.simulate.closed_form`) integrate cells instead of
-modules. This module finds the cells of an open-hatch pattern, the slowest
-equalisation rate of each (to decide whether the reduction holds), and the
-quasi-steady hatch flows and pressure spread that carry each module's share of a
-leak through the cell.
+modules. This module finds the cells of an open-hatch pattern and the quasi-steady
+hatch flows and pressure spread that carry each module's share of a leak through the
+cell (the spread decides whether the reduction holds).
 
 Near equilibrium a hatch of effective area Cd·A conducts K = Cd·A·sqrt(2ρ/ε)
 [kg/(s·Pa)] when its law is made linear below ε (``physics.flow._regularize``); with
