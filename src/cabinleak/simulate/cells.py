@@ -23,12 +23,17 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.linalg import lu_factor, lu_solve
 from scipy.sparse.linalg import splu
 
 from cabinleak.simulate.network import Network
 
 F = NDArray[np.float64]
 I = NDArray[np.intp]  # noqa: E741
+
+#: Cells up to this many modules solve their Laplacian by a dense LU factorisation
+#: (LAPACK, many right-hand sides at once); larger ones by a sparse LU (SuperLU).
+DENSE_BELOW_MODULES = 400
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,11 @@ class Cells:
         """φ [R, n] with L_w·φ = outflow [R, n] in every cell (one module per cell at 0)."""
         phi = np.zeros_like(outflow)
         if self._free.size:
-            lu = self._grounded
-            phi[:, self._free] = lu.solve(  # type: ignore[attr-defined]
-                np.ascontiguousarray(outflow[:, self._free].T)).T
+            rhs = np.ascontiguousarray(outflow[:, self._free].T)
+            if isinstance(self._grounded, tuple):  # dense LU (LAPACK getrs), small cells
+                phi[:, self._free] = lu_solve(self._grounded, rhs, check_finite=False).T
+            else:  # sparse LU, large networks
+                phi[:, self._free] = self._grounded.solve(rhs).T  # type: ignore[attr-defined]
         return phi
 
     def lag_per_unit_flow(self, net: Network, outflow: F) -> F:
@@ -109,7 +116,12 @@ def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
     for i in range(n - 1, -1, -1):
         first[label[i]] = i
     free = np.setdiff1d(np.arange(n), first)
-    lu = splu(sp.csc_matrix(lap[np.ix_(free, free)])) if free.size else None
+    grounded = lap[np.ix_(free, free)]
+    lu: object = None
+    if free.size > DENSE_BELOW_MODULES:
+        lu = splu(sp.csc_matrix(grounded))
+    elif free.size:
+        lu = lu_factor(grounded, check_finite=False)
     return Cells(label, int(count), onehot.T @ net.volume_m3, onehot, slots, w, eps,
                  lu, free)
 
