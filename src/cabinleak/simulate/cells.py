@@ -21,10 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
-from scipy.linalg import lu_factor, lu_solve
-from scipy.sparse.linalg import splu
 
 from cabinleak.simulate.network import Network
 
@@ -73,6 +70,8 @@ class Cells:
         if self._free.size:
             rhs = np.ascontiguousarray(outflow[:, self._free].T)
             if isinstance(self._grounded, tuple):  # dense LU (LAPACK getrs), small cells
+                from scipy.linalg import lu_solve  # SciPy only once a cell has hatches
+
                 phi[:, self._free] = lu_solve(self._grounded, rhs, check_finite=False).T
             else:  # sparse LU, large networks
                 phi[:, self._free] = self._grounded.solve(rhs).T  # type: ignore[attr-defined]
@@ -103,14 +102,12 @@ def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
     cda = np.array([_hatch_cda(net, int(j)) for j in slots])
     eps = float(net.link_linear_below_Pa[slots].max()) if slots.size else 0.0
     w = cda if eps > 0 else cda * cda
-    adj = sp.coo_matrix((np.ones(slots.size), (a, b)), shape=(n, n))
-    count, label = sp.csgraph.connected_components(adj, directed=False)
-    label = np.asarray(label, dtype=np.intp)
+    count, label = _components(n, a, b)
     onehot = np.zeros((n, count))
     onehot[np.arange(n), label] = 1.0
-    lap = sp.coo_matrix((np.concatenate([w, w, -w, -w]),
-                         (np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]))),
-                        shape=(n, n)).toarray()
+    lap = np.zeros((n, n))
+    np.add.at(lap, (np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a])),
+              np.concatenate([w, w, -w, -w]))
     # ground the first module of each cell: the rest of each cell's Laplacian is regular
     first = np.full(count, -1)
     for i in range(n - 1, -1, -1):
@@ -119,11 +116,36 @@ def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
     grounded = lap[np.ix_(free, free)]
     lu: object = None
     if free.size > DENSE_BELOW_MODULES:
-        lu = splu(sp.csc_matrix(grounded))
+        from scipy.sparse import csc_matrix
+        from scipy.sparse.linalg import splu
+
+        lu = splu(csc_matrix(grounded))
     elif free.size:
+        from scipy.linalg import lu_factor
+
         lu = lu_factor(grounded, check_finite=False)
     return Cells(label, int(count), onehot.T @ net.volume_m3, onehot, slots, w, eps,
                  lu, free)
+
+
+def _components(n: int, a: I, b: I) -> tuple[int, I]:
+    """Connected components of n modules joined by the pairs (a, b): their count and each
+    module's component, numbered in order of first module (union–find; no SciPy at start)."""
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for i, j in zip(a.tolist(), b.tolist(), strict=True):
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    roots = np.array([root(i) for i in range(n)], dtype=np.intp)
+    _, label = np.unique(roots, return_inverse=True)
+    return int(label.max()) + 1 if n else 0, np.asarray(label, dtype=np.intp)
 
 
 def _hatch_cda(net: Network, slot: int) -> float:
