@@ -164,7 +164,7 @@ def test_the_net_gas_added_swings_as_an_ornstein_uhlenbeck_rate() -> None:
         assert np.mean(rate) == pytest.approx(net, abs=4 * expected_sd / np.sqrt(rate.size / 2))
         # the sd of the window means, within 4 standard errors (neighbours correlate
         # little at W ≥ τ; 1/√(2n) of relative error per independent window)
-        assert np.std(rate) == pytest.approx(expected_sd, rel=4 / np.sqrt(2 * rate.size / 2))
+        assert np.std(rate) == pytest.approx(expected_sd, rel=4 / np.sqrt(2 * rate.size / 2), abs=0)
 
 
 def test_represses_restore_the_setpoint_mass_and_are_counted() -> None:
