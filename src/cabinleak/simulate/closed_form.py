@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.simulate.cells import Cells, build_cells, quasi_steady_lag
-from cabinleak.simulate.network import CRACK, ORIFICE, Network, Params
+from cabinleak.simulate.network import CRACK, ORIFICE, Network, Params, apply_events
 from cabinleak.simulate.tolerances import Tolerances
 
 F = NDArray[np.float64]
@@ -139,7 +139,7 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
     p_out[:, t_out <= 0.0] = p_start
     first = True
     drift_before = np.zeros(batch)  # relative error the lag has built up so far [-]
-    _apply(par, ev_ptr, t_cur, np.arange(batch))
+    apply_events(net, par, ev_ptr, t_cur, np.arange(batch))
     while True:
         live = np.flatnonzero(ok & (t_cur < t_end))
         if live.size == 0:
@@ -161,23 +161,8 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
                       first, refuse, drift_before)
             t_cur[rows] = tn
         first = False
-        _apply(par, ev_ptr, t_cur, live)
+        apply_events(net, par, ev_ptr, t_cur, live)
     return ClosedFormRun(ok, tuple(reason), p_out, hatch_flow)
-
-
-def _apply(par: Params, ptr: NDArray[np.intp], t: F, rows: NDArray[np.intp]) -> None:
-    """Apply the events at or before ``t`` of ``rows`` (link and supply switches)."""
-    while True:
-        pending = par.ev_time[rows, ptr[rows]] <= t[rows]
-        if not pending.any():
-            return
-        r = rows[pending]
-        k = ptr[r]
-        link = par.ev_kind[r, k] == 0
-        par.link_enabled[r[link], par.ev_slot[r[link], k[link]]] = par.ev_value[r[link], k[link]]
-        sup = ~link
-        par.supply_enabled[r[sup], par.ev_slot[r[sup], k[sup]]] = par.ev_value[r[sup], k[sup]]
-        ptr[r] += 1
 
 
 def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t0: F, t1: F,
