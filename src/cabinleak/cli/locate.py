@@ -43,6 +43,12 @@ from cabinleak.locate.model import (
 )
 from cabinleak.locate.planner import InformationPlanner
 from cabinleak.locate.policy import Policy, Recommendation, SearchContext, done, schedule
+from cabinleak.locate.sensing import (
+    CALIBRATED_DRIFT,
+    FEED_STEP_PA,
+    DriftModel,
+    drift_from_record,
+)
 from cabinleak.locate.session import (
     DoneTest,
     Session,
@@ -53,12 +59,6 @@ from cabinleak.locate.session import (
     parse_typed,
     save_session,
     test_from_telemetry,
-)
-from cabinleak.locate.sensing import (
-    CALIBRATED_DRIFT,
-    FEED_STEP_PA,
-    DriftModel,
-    drift_from_record,
 )
 from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.simulate.realistic import CabinClimate

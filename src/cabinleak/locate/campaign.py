@@ -60,10 +60,10 @@ from cabinleak.locate.model import (
     prior,
 )
 from cabinleak.locate.policy import Policy, SearchContext, done, schedule
+from cabinleak.locate.sensing import read_change_Pa
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
-from cabinleak.locate.sensing import read_change_Pa
 from cabinleak.simulate import simulate
 from cabinleak.simulate.realistic import CabinClimate, gas_temperature_K
 from cabinleak.station import Leak, Station
@@ -250,7 +250,7 @@ def thermal_change_K(duration_s: float, climate: CabinClimate, rng: np.random.Ge
     """The change of a closed group's gas temperature over a hold in the realistic world
     [K]: the calibrated cabin climate (orbital and daily swings at random phases, the
     smoothed wander) sampled over the hold."""
-    n = max(2, int(math.ceil(duration_s / dt_s)) + 1)
+    n = max(2, math.ceil(duration_s / dt_s) + 1)
     t = np.linspace(0.0, duration_s, n)
     temp = gas_temperature_K(t, float(t[1] - t[0]), climate, rng)
     return float(temp[-1] - temp[0])
