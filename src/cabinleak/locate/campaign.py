@@ -486,8 +486,9 @@ class Evaluation:
 
     def __str__(self) -> str:
         lo, hi = self.rates_kg_per_day
-        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, rates "
-                f"{lo:g}-{hi:g} kg/day (log-uniform); time to {self.target:.0%} on one volume")
+        rates = f"rate {lo:g} kg/day" if lo == hi else f"rates {lo:g}-{hi:g} kg/day (log-uniform)"
+        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, {rates}; "
+                f"time to {self.target:.0%} on one volume")
         lines = [head,
                  f"{'policy':<18}{'mean h':>9}{'median h':>10}{'reached':>9}{'correct':>9}"
                  f"{'tests':>8}{'right at target':>17}"]
