@@ -130,19 +130,19 @@ def test_far_tails_stay_finite_and_fall():
 def test_drift_follows_the_calibration_table():
     """The Quest record's rate Allan deviation (docs/calibration.md): 0.195 mmHg/h at
     60 min, 0.0707 at 180 min, 0.0792 at 300 min; the drift over a hold is σ_A·τ."""
-    assert CALIBRATED_DRIFT.sd_Pa(3600.0) == pytest.approx(0.195 * MMHG, rel=1e-9)
-    assert CALIBRATED_DRIFT.sd_Pa(3 * 3600.0) == pytest.approx(3 * 0.0707 * MMHG, rel=1e-9)
-    assert CALIBRATED_DRIFT.sd_Pa(5 * 3600.0) == pytest.approx(5 * 0.0792 * MMHG, rel=1e-9)
+    assert CALIBRATED_DRIFT.sd_Pa(3600.0) == pytest.approx(0.195 * MMHG, rel=1e-9, abs=0)
+    assert CALIBRATED_DRIFT.sd_Pa(3 * 3600.0) == pytest.approx(3 * 0.0707 * MMHG, rel=1e-9, abs=0)
+    assert CALIBRATED_DRIFT.sd_Pa(5 * 3600.0) == pytest.approx(5 * 0.0792 * MMHG, rel=1e-9, abs=0)
     # below 5 min a constant rate (0.722 mmHg/h); beyond 5 h a random walk
-    assert CALIBRATED_DRIFT.sd_Pa(60.0) == pytest.approx(0.722 / 60 * MMHG, rel=1e-9)
+    assert CALIBRATED_DRIFT.sd_Pa(60.0) == pytest.approx(0.722 / 60 * MMHG, rel=1e-9, abs=0)
     assert CALIBRATED_DRIFT.sd_Pa(20 * 3600.0) == pytest.approx(
-        5 * 0.0792 * MMHG * 2.0, rel=1e-9)
+        5 * 0.0792 * MMHG * 2.0, rel=1e-9, abs=0)
     holds = np.geomspace(10.0, 2e5, 60)
     assert np.all(np.diff([CALIBRATED_DRIFT.sd_Pa(h) for h in holds]) >= 0)
     half = CALIBRATED_DRIFT.scaled_to(0.1 * MMHG / 3600.0)
-    assert half.sd_Pa(3600.0) == pytest.approx(0.1 * MMHG, rel=1e-9)
+    assert half.sd_Pa(3600.0) == pytest.approx(0.1 * MMHG, rel=1e-9, abs=0)
     assert half.sd_Pa(5 * 3600.0) / CALIBRATED_DRIFT.sd_Pa(5 * 3600.0) == pytest.approx(
-        0.1 / 0.195, rel=1e-9)
+        0.1 / 0.195, rel=1e-9, abs=0)
     with pytest.raises(SensingError, match="increasing"):
         DriftModel((60.0, 30.0), (1.0, 1.0))
 
@@ -155,7 +155,7 @@ def test_drift_measured_on_a_random_walk_record():
     t = np.arange(0.0, 48 * 3600.0, 60.0)
     p = 1e5 + np.cumsum(rng.normal(0.0, math.sqrt(q * 60.0), t.size))
     drift = drift_from_record(t, p, "random walk")
-    assert drift.sd_Pa(3600.0) == pytest.approx(math.sqrt(q * 3600.0), rel=0.25)
+    assert drift.sd_Pa(3600.0) == pytest.approx(math.sqrt(q * 3600.0), rel=0.25, abs=0)
     with pytest.raises(SensingError, match="too few"):
         drift_from_record(t[:5], p[:5], "five readings")
 
@@ -267,9 +267,10 @@ def test_the_ideal_world_is_kept():
     """--world ideal: the idealised Gaussian sensing, unchanged (no step, no drift)."""
     s = Sensing()
     assert s.step_Pa == 0.0 and s.drift is None
-    assert s.noise_sd(10.0, 60.0, 3600.0) == pytest.approx(s.continuous_sd(10.0, 60.0, 3600.0))
+    assert s.noise_sd(10.0, 60.0, 3600.0) == pytest.approx(s.continuous_sd(10.0, 60.0, 3600.0),
+                                                          rel=1e-12, abs=0)
     assert "0.1 K" in s.describe()
     r = realistic_sensing(step_Pa=HAND_STEP)
     assert r.noise_sd(10.0, 60.0, 3600.0) ** 2 == pytest.approx(
-        r.continuous_sd(10.0, 60.0, 3600.0) ** 2 + HAND_STEP**2 / 6.0)
+        r.continuous_sd(10.0, 60.0, 3600.0) ** 2 + HAND_STEP**2 / 6.0, rel=1e-12, abs=0)
     assert r.describe().startswith("gauges read to 1 mmHg")
