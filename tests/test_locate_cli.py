@@ -349,3 +349,20 @@ def test_bad_sensing_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[s
     err = one_line_error(capsys, ["locate", "--station", "iss", "--json",
                                   *(e.format(gauge=gauge) for e in extra)])
     assert expected in err
+
+
+def test_a_session_resumes_with_its_own_sensing(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Started with hand-read gauges: resumed with them it goes on; resumed with the feed's
+    gauges (the default) it is refused in one line that says what it assumed."""
+    session = tmp_path / "s.json"
+    rc, _, _ = run_crew(monkeypatch, capsys, [quiet], "--session", str(session),
+                        "--gauge-resolution", "1mmHg")
+    assert rc == 0
+    assert json.loads(session.read_text())["sensing"].startswith("gauges read to 1 mmHg")
+    argv = ["locate", "--station", "iss", "--session", str(session), "--json"]
+    assert main([*argv, "--gauge-resolution", "1mmHg"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["tests"]) == 1
+    err = one_line_error(capsys, argv)
+    assert "gauges read to 1 mmHg" in err and "gauges read to 0.101 mmHg" in err

@@ -180,6 +180,17 @@ def _session_rate(given: float | None, saved: Session, path: Path) -> float | No
     return saved.rate_kg_per_day
 
 
+def _check_session_sensing(saved: Session, ctx: SearchContext, path: Path) -> None:
+    """A session resumes with the sensing it was started with: other gauges or another
+    drift would weigh the readings already taken differently, so it is refused."""
+    now = ctx.sensing.describe()
+    if saved.sensing is not None and saved.sensing != now:
+        raise SessionError(f"{path} was started assuming {saved.sensing}; resuming it "
+                           f"assuming {now} would reweigh its readings: give the same "
+                           "--world, --gauge-resolution and --drift, or start a new session "
+                           "with another --session")
+
+
 def _prior(args: argparse.Namespace, ctx: SearchContext, rate_kg_per_day: float | None
            ) -> Posterior:
     """The prior: ``--prior`` weights, and the rate prior centred on ``rate_kg_per_day``."""
@@ -249,6 +260,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     elif session is not None and session.exists():
         saved = load_session(session, ctx)
         rate = _session_rate(rate, saved, session)
+        _check_session_sensing(saved, ctx, session)
         tests = list(saved.tests)
     base = _prior(args, ctx, rate)
     for path in args.telemetry:
