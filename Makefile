@@ -25,6 +25,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_startup.py --write
 	$(BIN)/python benchmarks/bench_simulate.py --write
 	$(BIN)/python benchmarks/bench_simulate.py --write --linear-below-Pa 1
 	$(BIN)/python benchmarks/bench_detect.py --write

@@ -398,7 +398,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sp_single = run_scipy(net, [leak], duration, **scipy_kw)
     ref = ct_ref.final_pressure_Pa
     single_rows = [
-        ["cabinleak `simulate`", fmt_s(cl_single.wall_s), fmt_s(cl_single.cpu_s),
+        [f"cabinleak `simulate` ({res.model})", fmt_s(cl_single.wall_s), fmt_s(cl_single.cpu_s),
          f"{ct_ref.wall_s / cl_single.wall_s:.3g}",
          fmt_rel(rel_diff(cl_single.final_pressure_Pa, ref)),
          f"{cl_single.final_pressure_Pa.min():.2f}"],
@@ -447,7 +447,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                            **kw_b)
     b_wall, b_cpu = time.perf_counter() - w0, time.process_time() - c0
     p_batch = batch.final_pressure_Pa
-    print(f"cabinleak simulate_batch: {n_batch} scenarios in {b_wall:.1f} s", flush=True)
+    models: dict[str, int] = {}
+    for r in batch.results:
+        models[r.model] = models.get(r.model, 0) + 1
+    print(f"cabinleak simulate_batch: {n_batch} scenarios in {b_wall:.1f} s (models: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(models.items())) + ")", flush=True)
 
     def run_many(label: str, idx: NDArray[np.intp],
                  one: Callable[[Scenario], PeerRun]) -> list[PeerRun]:
@@ -520,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pass_acc = acc_batch is not None and acc_batch <= 1e-3
     pass_speed = speedup[ct_name] >= 100.0
     verdict = [
+        "- Models the batch ran (`model` of each result; the closed form where it is exact "
+        "to the tolerance): " + ", ".join(f"{k} {v}" for k, v in sorted(models.items())) + ".",
         f"- Accuracy: cabinleak batch vs Cantera on {len(ct_ok)} scenarios: "
         f"{fmt_rel(acc_batch)}; vs solve_ivp on {len(sp_runs)} scenarios: {fmt_rel(acc_sp)}. "
         f"Target <= 0.1 %: {'met' if pass_acc else 'NOT met'}.",

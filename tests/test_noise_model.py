@@ -214,3 +214,40 @@ def test_a_planned_depress_lasts_until_the_pressure_is_back_within_one_percent()
     p[t >= 3000.0] = 99.5  # within 1 %
     spans = planned_spans(t, [pump], p, ["pump"])
     assert spans == [(600.0, 3000.0 + 600.0, "pump")]  # back at 3000 s, then 10 min more
+
+
+def test_the_gas_added_is_the_step_between_lines_fitted_over_hours() -> None:
+    """A repress of 4 kg in a record whose outflow swings by ±30 kg/day over an hour (a
+    warm spell): the step is sized against the outflow of hours around it, not against
+    the steep slope of the last half hour, which over the 4 h stretch would add ~3 kg."""
+    from cabinleak.estimate.events import _across
+
+    t = np.arange(0.0, 24 * 3600.0, 60.0)
+    period = 3600.0
+    swing = 30.0 / 86400.0 * period / (2 * np.pi)  # amplitude of a ±30 kg/day rate [kg]
+    m = 1000.0 - 1.0 / 86400.0 * t + swing * np.sin(2 * np.pi * t / period)
+    m = m + np.where(t > 12 * 3600.0, 4.0, 0.0)
+    # stretches that start anywhere in the cycle; at 45 min the last half hour before
+    # falls at ~20 kg/day, which over 4 h would read as ~3.9 kg more
+    for start_s in np.arange(10 * 3600.0, 11 * 3600.0, 300.0):
+        added, joined = _across(_series(t, m, sd=0.005), start_s, start_s + 4 * 3600.0)
+        assert joined
+        # the truth, 4 kg, within the sine's offset of the fitted lines (< its amplitude)
+        assert added == pytest.approx(4.0, abs=swing)
+
+
+def test_a_rise_that_is_given_back_is_no_inflow() -> None:
+    """The cabin warms for an hour: the pressure, hence the mass read at a fixed
+    temperature, rises 2 kg and falls back. Fast enough to flag a block, but no gas was
+    added across it: nothing is reported or taken out."""
+    from cabinleak.estimate.events import find_inflows
+
+    rng = np.random.default_rng(3)
+    t = np.arange(0.0, 24 * 3600.0, 60.0)
+    bump = 2.0 * np.exp(-0.5 * ((t - 12 * 3600.0) / 900.0) ** 2)
+    m = 1000.0 - 1.0 / 86400.0 * t + bump + 0.01 * rng.standard_normal(t.size)
+    assert find_inflows(_series(t, m)) == []
+    # the same with the gas kept (a repress of 2 kg) is one
+    kept = m - bump + 2.0 * (t > 12 * 3600.0)
+    found = find_inflows(_series(t, kept))
+    assert len(found) == 1 and found[0].mass_kg == pytest.approx(2.0, abs=0.1)

@@ -57,7 +57,8 @@ QUEST_ADEV_30MIN_MMHG_PER_H = 0.321
 QUEST_ADEV_3H_MMHG_PER_H = 0.0707
 
 STILL = CabinClimate(orbit_amplitude_K=0.0, day_amplitude_K=0.0, wander_sd_K=0.0)
-NO_CREW = Consumables(crew=0, o2_generation_kg_per_day=0.0, repress_interval_s=1e9)
+NO_CREW = Consumables(crew=0, o2_generation_kg_per_day=0.0, repress_interval_s=1e9,
+                      net_wander_sd_kg_per_day=0.0)
 
 
 def read_quest() -> tuple[np.ndarray, np.ndarray]:
@@ -136,14 +137,38 @@ def test_a_leak_starts_at_its_start_time() -> None:
 
 
 def test_crew_and_generator_give_the_net_o2_loss() -> None:
-    co = dataclasses.replace(Consumables(), repress_interval_s=1e9)
+    co = dataclasses.replace(Consumables(), repress_interval_s=1e9, net_wander_sd_kg_per_day=0.0)
     truth = cabin_truth(3 * DAY, volume_m3=916.0, climate=STILL, consumables=co, dt_s=60.0)
     loss_per_day = (truth.mass_kg[0] - truth.mass_kg[-1]) / 3.0
     assert loss_per_day == pytest.approx(0.48, abs=1e-9)
 
 
+def test_the_net_gas_added_swings_as_an_ornstein_uhlenbeck_rate() -> None:
+    """The generator's and the crew's swings: an OU rate of sd σ and time τ, whose mean
+    over a window W has variance 2σ²τ²/W²·(W/τ − 1 + e^(−W/τ)) (the integral of its
+    autocovariance σ²e^(−|s|/τ) over the window, twice). Checked on 2000 days at W = 1 day
+    and 6 h against that closed form (typed in, not taken from the code): a τ off by a
+    third moves the 1-day sd by 13 %, three times the tolerance."""
+    sd, tau = 2.5, 8.0 * HOUR  # kg/day, s
+    co = Consumables(repress_interval_s=1e9, net_wander_sd_kg_per_day=sd,
+                     net_wander_time_s=tau)
+    truth = cabin_truth(2000 * DAY, volume_m3=916.0, climate=STILL, consumables=co,
+                        dt_s=300.0, rng=11)
+    net = -0.48  # kg/day: 5.4 generated less 7 × 0.84 used
+    for window in (DAY, 6 * HOUR):
+        k = round(window / 300.0)
+        m = truth.mass_kg[::k]
+        rate = np.diff(m) / (window / DAY)  # kg/day
+        x = window / tau
+        expected_sd = sd * np.sqrt(2.0 / x**2 * (x - 1.0 + np.exp(-x)))
+        assert np.mean(rate) == pytest.approx(net, abs=4 * expected_sd / np.sqrt(rate.size / 2))
+        # the sd of the window means, within 4 standard errors (neighbours correlate
+        # little at W ≥ τ; 1/√(2n) of relative error per independent window)
+        assert np.std(rate) == pytest.approx(expected_sd, rel=4 / np.sqrt(2 * rate.size / 2), abs=0)
+
+
 def test_represses_restore_the_setpoint_mass_and_are_counted() -> None:
-    co = Consumables(repress_interval_s=DAY, first_repress_s=DAY / 2)
+    co = Consumables(repress_interval_s=DAY, first_repress_s=DAY / 2, net_wander_sd_kg_per_day=0.0)
     truth = cabin_truth(5 * DAY, volume_m3=916.0, leak_cd_area_m2=1e-8, climate=STILL,
                         consumables=co, dt_s=10.0)
     assert len(truth.represses) == 5
@@ -267,7 +292,8 @@ def test_a_leak_shows_in_the_record() -> None:
 
 
 def test_written_and_read_back_through_the_project_table_format(tmp_path: Path) -> None:
-    world = dataclasses.replace(PUBLIC_FEED, consumables=Consumables(first_repress_s=HOUR))
+    world = dataclasses.replace(PUBLIC_FEED, consumables=Consumables(
+        first_repress_s=HOUR, net_wander_sd_kg_per_day=0.0))
     run = realistic_run(3 * HOUR, volume_m3=916.0, seed=3, world=world)
     rec = run.telemetry
     assert [c.name for c in rec.channels] == ["cabin_pressure_Pa", "inlet_T_K",

@@ -187,9 +187,14 @@ def test_negative_seed_is_refused(command: list[str], tmp_path: Path,
 
 def test_module_at_zero_pressure_with_a_leak(capsys: pytest.CaptureFixture[str],
                                              tmp_path: Path) -> None:
-    """Nothing to vent: either refuse clearly or finish at zero pressure."""
+    """Nothing to vent: either refuse clearly or finish at zero pressure. The closed form
+    (issue 10) finishes at zero; the full network, which divides by each module's mass,
+    still refuses with one line."""
     f = tmp_path / "empty.toml"
     f.write_text(one_module(10.0, hole_mm=2.0, pressure_Pa=0.0))
+    assert main(["simulate", str(f), "--duration", "1h"]) == 0
+    assert "0.0 → 0.0 mmHg" in capsys.readouterr().out
+    f.write_text(one_module(10.0, hole_mm=2.0, pressure_Pa=0.0, crew=1))
     err = _one_line_exit_2(["simulate", str(f), "--duration", "1h"], capsys)
     assert "pressure" in err and "'m'" in err
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cabinleak.cli.common import (
     OptionValue,
@@ -18,10 +18,13 @@ from cabinleak.cli.common import (
     read_quantity,
     seed,
 )
-from cabinleak.estimate.analysis import DEFAULT_FLOOR_PA, LeakAnalysis, Settings, analyze
 from cabinleak.physics.units import YEAR_S
-from cabinleak.station import Station, load_station
-from cabinleak.telemetry import read_auto, read_telemetry
+
+# The estimator (SciPy), the station and the readers (pyarrow) are imported where they
+# are used, so that `cabinleak analyze --help` reads none of them (see cabinleak.cli).
+if TYPE_CHECKING:
+    from cabinleak.estimate.analysis import LeakAnalysis, Settings
+    from cabinleak.station import Station
 
 ANALYZE_EXAMPLES = """\
 examples:
@@ -94,6 +97,8 @@ def _si(value: Quantity | None) -> float | None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from cabinleak.estimate.analysis import DEFAULT_FLOOR_PA, Settings
+
     inventory = {s.gas: s.mass.si for s in args.supply}
     return Settings(
         floor_Pa=DEFAULT_FLOOR_PA if args.floor is None else args.floor.si,
@@ -108,6 +113,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def run_analysis(args: argparse.Namespace) -> LeakAnalysis:
+    from cabinleak.estimate.analysis import analyze
+    from cabinleak.station import load_station
+    from cabinleak.telemetry import read_auto
+
     station: Station | None = load_station(args.station) if args.station else None
     volume = _si(args.volume)
     settings = _settings(args)
@@ -141,6 +150,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_leaktest(args: argparse.Namespace) -> int:
     from cabinleak.estimate.acceptance import acceptance_test
     from cabinleak.estimate.fleet import fleet_summary
+    from cabinleak.telemetry import read_telemetry
 
     spec, volume = _si(args.spec), _si(args.volume)
     results = []
@@ -162,10 +172,10 @@ def cmd_leaktest(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser("analyze", help="detect a leak and estimate its size from telemetry",
-                       epilog=ANALYZE_EXAMPLES, formatter_class=raw)
+def analyze_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak analyze`` (its one-line help is in cabinleak.cli)."""
+    p.epilog = ANALYZE_EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("telemetry",
                    help="telemetry table (.csv or .parquet), or hand-read gauge values")
     p.add_argument("--station", help="bundled station name or TOML file: maps channels to modules")
@@ -213,9 +223,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")
     p.set_defaults(func=cmd_analyze)
 
-    p = sub.add_parser("leaktest",
-                       help="ground pressure-decay acceptance test (ASTM E2930 practice)",
-                       epilog=LEAKTEST_EXAMPLES, formatter_class=raw)
+
+def leaktest_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak leaktest``."""
+    p.epilog = LEAKTEST_EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("records", nargs="+", help="test records (.csv or .parquet)")
     p.add_argument("--spec", type=quantity("mass_rate", "0.1kg/day"),
                    help="specified maximum leak rate, e.g. 0.1kg/day (default: each record's "

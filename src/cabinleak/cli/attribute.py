@@ -142,10 +142,10 @@ def _environment_options(p: argparse.ArgumentParser) -> None:
                         "(default: each population's mean speed)")
 
 
-def add_parsers(sub: Any) -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser("mmod", help="micrometeoroid and debris penetration risk of a wall",
-                       epilog=MMOD_EXAMPLES, formatter_class=raw)
+def mmod_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak mmod`` (its one-line help is in cabinleak.cli)."""
+    p.epilog = MMOD_EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--wall", required=True, type=wall_option,
                    help="single:0.2cm[:MATERIAL] or whipple:BUMPER:WALL:STANDOFF")
     p.add_argument("--area", required=True, type=quantity("area", "10m2"),
@@ -158,9 +158,11 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")
     p.set_defaults(func=cmd_mmod)
 
-    p = sub.add_parser("attribute", help="what made the hole: MMOD, a defect, fatigue, a "
-                                         "seal, or a deliberate act", epilog=ATTRIBUTE_EXAMPLES,
-                       formatter_class=raw)
+
+def attribute_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak attribute``."""
+    p.epilog = ATTRIBUTE_EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--station", default="iss", help="bundled station or TOML (default iss)")
     p.add_argument("--module", help="the module with the hole, e.g. soyuz-om")
     p.add_argument("--exposure", type=quantity("time", "60d"),

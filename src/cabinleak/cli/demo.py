@@ -182,11 +182,10 @@ def _mmhg_per_h(result: SimulationResult) -> float:
     return float(rate / MMHG_PA * HOUR_S) if math.isfinite(rate) else float("nan")
 
 
-def add_parsers(sub: Any) -> None:
-    p = sub.add_parser(
-        "demo", help="worked example: a Soyuz MS hole on the ISS, simulated then analysed",
-        epilog="example:\n  cabinleak demo --plot demo.png --report demo-report.html",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def demo_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak demo`` (its one-line help is in cabinleak.cli)."""
+    p.epilog = "example:\n  cabinleak demo --plot demo.png --report demo-report.html"
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--plot", default="cabinleak-demo.png", metavar="FILE.png",
                    help="simulation plot (default cabinleak-demo.png)")
     p.add_argument("--telemetry", default="cabinleak-demo-telemetry.csv", metavar="FILE",

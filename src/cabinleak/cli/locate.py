@@ -354,9 +354,10 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    p = sub.add_parser("locate", help="plan hatch-closure tests and find where the leak is",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+def locate_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak locate`` (its one-line help is in cabinleak.cli)."""
+    p.epilog = EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--station", default="iss", help="bundled station or TOML file (default iss)")
     p.add_argument("--rate", type=quantity("mass_rate", "0.7kg/day"),
                    help="whole-station leak rate measured first, e.g. 0.7kg/day "
@@ -404,4 +405,4 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_locate)
 
 
-__all__ = ["add_parsers", "cmd_locate"]
+__all__ = ["cmd_locate", "locate_parser"]

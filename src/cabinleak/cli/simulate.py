@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cabinleak.cli.common import (
     OptionValue,
@@ -18,9 +18,12 @@ from cabinleak.cli.common import (
     seed,
 )
 from cabinleak.physics.units import MMHG_PA, format_duration, format_pressure
-from cabinleak.simulate import HatchEvent, SimulationResult, check_floor, simulate
-from cabinleak.station import Leak, Station, bundled_stations, load_station
-from cabinleak.telemetry import sensor_columns, state_columns, write_table
+
+# The station and the simulator (NumPy) are imported where they are used, so that
+# `cabinleak simulate --help` reads no model (see cabinleak.cli).
+if TYPE_CHECKING:
+    from cabinleak.simulate import HatchEvent, SimulationResult
+    from cabinleak.station import Leak, Station
 
 SIMULATE_EXAMPLES = """\
 examples:
@@ -72,6 +75,8 @@ def leak_option(text: str) -> LeakOption:
 
 
 def parse_leak(option: LeakOption, station: Station) -> Leak:
+    from cabinleak.station import Leak
+
     station.module(option.module)
     return Leak(module=option.module, diameter_m=option.diameter.si,
                 discharge_coefficient=option.cd, id=f"cli-leak-{option.module}")
@@ -103,6 +108,8 @@ def hatch_option(text: str) -> HatchOption:
 
 
 def _hatch_event(option: HatchOption, station: Station, is_open: bool) -> HatchEvent:
+    from cabinleak.simulate import HatchEvent
+
     station.hatch(option.hatch)
     return HatchEvent(time_s=option.time.si, hatch=option.hatch, open=is_open)
 
@@ -131,6 +138,8 @@ def summary(result: SimulationResult, floor_Pa: float | None, *,
 
 
 def cmd_stations(args: argparse.Namespace) -> int:
+    from cabinleak.station import bundled_stations, load_station
+
     stations: list[dict[str, Any]] = []
     for name, desc in bundled_stations().items():
         st = load_station(name)
@@ -155,6 +164,9 @@ def run_simulation(args: argparse.Namespace,
 
     Returns the result and the ``--floor`` in pascals (None without one).
     """
+    from cabinleak.simulate import check_floor, simulate
+    from cabinleak.telemetry import sensor_columns, state_columns, write_table
+
     leaks = [parse_leak(x, station) for x in args.leak]
     events = [_hatch_event(x, station, False) for x in args.close]
     events += [_hatch_event(x, station, True) for x in args.open]
@@ -181,6 +193,8 @@ def run_simulation(args: argparse.Namespace,
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
+    from cabinleak.station import load_station
+
     station = load_station(args.station)
     if args.remove:
         station = station.without(args.remove)
@@ -199,15 +213,18 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_parsers(sub: Any) -> None:
-    raw = argparse.RawDescriptionHelpFormatter
-    p = sub.add_parser("stations", help="list the bundled stations",
-                       epilog="example:\n  cabinleak stations --json", formatter_class=raw)
+def stations_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak stations`` (its one-line help is in cabinleak.cli)."""
+    p.epilog = "example:\n  cabinleak stations --json"
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_stations)
 
-    p = sub.add_parser("simulate", help="simulate a station with leaks and hatch events",
-                       epilog=SIMULATE_EXAMPLES, formatter_class=raw)
+
+def simulate_parser(p: argparse.ArgumentParser) -> None:
+    """Fill the parser of ``cabinleak simulate``."""
+    p.epilog = SIMULATE_EXAMPLES
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
     p.add_argument("station", help="bundled station name (see `cabinleak stations`) or TOML file")
     p.add_argument("--leak", action="append", default=[], metavar="MODULE:DIAMETER[:CD]",
                    type=leak_option,

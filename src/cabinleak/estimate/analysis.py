@@ -86,6 +86,9 @@ def module_of(channel: Channel, station: Station) -> str:
 # the Astro Pi record of 2022-01-31 (no leak) fell 0.13 mmHg/h for 10 h and then held;
 # the Quest pressure of 2025-08-06 (no leak) moved ±0.3 mmHg over 17 h (docs/calibration.md).
 OPERATIONS_WANDER_PA_PER_S = 0.1 * MMHG_PA / HOUR_S
+# A cabin with no temperature record and no operational wander assumed (a ground test)
+# may warm or cool unseen by this much (1σ) over its record [K].
+UNSEEN_TEMPERATURE_CHANGE_K = 1.0
 
 
 def default_wander_Pa_per_s(station: Station | None, modules: Sequence[str],
@@ -215,12 +218,14 @@ def _hatch_id(c: Channel, station: Station) -> str:
 def _crew(station: Station | None, modules: Sequence[str], settings: Settings) -> F:
     """Steady known sources of each species from the crew in the volume [kg/s], [4].
 
-    As the simulator models them: O2 used and CO2 breathed out, no CO2 removal (a
-    station whose scrubbers vent CO2 overboard should log that as an injection
-    column with a negative sign).
+    As the simulator models them: O2 used and CO2 breathed out, unless the volume holds
+    one of the station's life-support modules (then they are made good: no source). A
+    crew given with ``--crew`` is taken as without life support.
     """
     if settings.crew is not None:
         people = [(settings.crew, O2_USE_KG_PER_DAY, CO2_OUTPUT_KG_PER_DAY)]
+    elif station is not None and station.life_support_in(modules):
+        people = []
     elif station is not None:
         people = [(c.count, c.o2_kg_per_day_per_person, c.co2_kg_per_day_per_person)
                   for c in station.crew if c.module in modules]
@@ -262,6 +267,10 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     species_source = _crew(station, g.modules, st)
     source = float(species_source.sum())
     notes = list(g.notes)
+    if station is not None and st.crew is None and station.life_support_in(g.modules) and \
+            any(c.module in g.modules for c in station.crew):
+        notes.append("the crew's O2 use and CO2 output are made good by the life support in "
+                     f"{', '.join(station.life_support_in(g.modules))}: no crew source counted")
     t_mod = (station.module(g.modules[0]).temperature_K if station and g.modules else 295.0)
     pressure = g.pressure
     if st.pressure_resolution_Pa is not None:
@@ -296,10 +305,17 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     _check_plausible(tel, g, raw, st, notes)
     if raw.temperature_note:
         notes.append(raw.temperature_note)
+    prior = (default_wander_Pa_per_s(station, g.modules, tel.metadata)
+             if st.wander_Pa_per_s is None else st.wander_Pa_per_s)
+    if tel.is_gauge:
+        prior = 0.0
+    unseen_K = (st.unseen_temperature_change_K if st.unseen_temperature_change_K is not None
+                else 0.0 if prior > 0 else UNSEEN_TEMPERATURE_CHANGE_K)
     if not raw.temperature_compensated:
-        notes.append(f"no temperature record: an unseen change of "
-                     f"{st.unseen_temperature_change_K:g} K (1σ) over the record is counted "
-                     "in the intervals")
+        notes.append(f"no temperature record: an unseen change of {unseen_K:g} K (1σ) over "
+                     "the record is counted in the intervals" if unseen_K > 0 else
+                     "no temperature record: the cabin's thermal swings are counted in the "
+                     "wander of normal operations (measured on records without temperature)")
     ms = raw if tel.is_gauge else bin_series(raw, _bin_width(tel, st))
     detection = dp = None
     onset = None
@@ -307,9 +323,6 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
     background, fit_ms = st.background_kg_per_s, ms
     wander = None
     if not tel.is_gauge and len(ms) >= 8:
-        prior = (default_wander_Pa_per_s(station, g.modules, tel.metadata)
-                 if st.wander_Pa_per_s is None
-                 else st.wander_Pa_per_s)
         kg_per_pa = g.volume_m3 / (ms.gas_constant * float(np.mean(ms.temperature_K)))
         wander = _wander(ms, prior * kg_per_pa, st.wander_time_s)
         inflows = find_inflows(ms, wander)
@@ -363,7 +376,7 @@ def _analyze_volume(tel: Telemetry, g: _Group, station: Station | None, st: Sett
         # wander (measured, or assumed for an operating station) already holds the
         # temperature changes it shows or stands for: only what exceeds it is added
         span = max(t_end - fit.onset_s, 1.0)
-        unseen = m_now / temp_now * st.unseen_temperature_change_K / span
+        unseen = m_now / temp_now * unseen_K / span
         wandered = wander.span_sd_kg_per_s(span) if wander is not None else 0.0
         extra = math.sqrt(max(unseen**2 - wandered**2, 0.0))
         rel = extra / max(abs(q.value), 1e-300)

@@ -26,8 +26,12 @@ from cabinleak.estimate.noise import RateNoise, block_slopes
 
 F = NDArray[np.float64]
 INFLOW_SIGMA = 6.0  # a block's inflow must be this many effective 1σ to count
+# ... and the gas added across the stretch this many 1σ of how far noise and wander alone
+# move the level over it (a warm spell raises the pressure fast and gives it back)
+LEVEL_SIGMA = 4.0
 BLOCKS_S = (300.0, 600.0, 1200.0, 2400.0, 4800.0)
 LEVEL_WINDOW_S = 1800.0  # the level before and after is fitted over this long [s]
+SLOPE_WINDOW_S = 6 * 3600.0  # ... and the outflow across a stretch over this long [s]
 RETURN_FRACTION = 0.01  # a repress is over when the pressure is this close to before
 
 
@@ -61,20 +65,27 @@ class Inflow:
 
 
 def _across(ms: MassSeries, a: float, b: float) -> tuple[float, bool]:
-    """Mass added across [a, b] [kg]: the level after less the level before, plus what
-    the outflow before it would have removed meanwhile; and whether both sides exist."""
+    """Mass added across [a, b] [kg], and whether both sides exist: the step of a line
+    with a step at the stretch, fitted to the levels on both sides. The line's slope is
+    the outflow around the stretch, fitted over hours (at least :data:`SLOPE_WINDOW_S`
+    each side), not over the last few minutes, whose slope the cabin's wander can make
+    tens of kg/day."""
     t, m = ms.time_s, ms.mass_kg
-    before = (t >= a - LEVEL_WINDOW_S) & (t < a)
-    after = (t > b) & (t <= b + LEVEL_WINDOW_S)
+    reach = max(SLOPE_WINDOW_S, 2.0 * (b - a))
+    before = (t >= a - reach) & (t < a)
+    after = (t > b) & (t <= b + reach)
     if before.sum() < 3 or after.sum() < 3:
         # sparse (sent-on-change) records: the nearest readings on each side
         pre, post = np.flatnonzero(t < a), np.flatnonzero(t > b)
         if pre.size == 0 or post.size == 0:
             return 0.0, False
         return float(np.median(m[post[:3]]) - np.median(m[pre[-3:]])), True
-    cb = np.polyfit(t[before] - a, m[before], 1)
-    ca = np.polyfit(t[after] - b, m[after], 1)
-    return float(ca[1] - cb[1]) + max(-float(cb[0]), 0.0) * (b - a), True
+    sel = before | after
+    x = t[sel] - a
+    design = np.column_stack([np.ones(x.size), x, (t[sel] > b).astype(float)])
+    w = 1.0 / ms.mass_sd_kg[sel]
+    coef = np.linalg.lstsq(design * w[:, None], m[sel] * w, rcond=None)[0]
+    return float(coef[2]), True
 
 
 def find_inflows(ms: MassSeries, wander: RateNoise | None = None) -> list[Inflow]:
@@ -107,7 +118,23 @@ def find_inflows(ms: MassSeries, wander: RateNoise | None = None) -> list[Inflow
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    return [_event(ms, max(a, float(t[0])), min(b, float(t[-1]))) for a, b in merged]
+    events = [_event(ms, max(a, float(t[0])), min(b, float(t[-1]))) for a, b in merged]
+    return [e for e in events
+            if not e.joined or e.mass_kg > LEVEL_SIGMA * _move_sd(ms, wander, e.end_s - e.start_s)]
+
+
+def _move_sd(ms: MassSeries, wander: RateNoise | None, span_s: float) -> float:
+    """1σ of the change of the mass level across a stretch of ``span_s`` on the record's
+    noise and wander alone [kg]: two fitted levels, and the outflow's scatter over the
+    span (measured at the nearest block length, or the assumed operational wander)."""
+    dt = float(np.median(np.diff(ms.time_s)))
+    per_level = max(LEVEL_WINDOW_S / dt, 1.0)
+    level = float(np.median(ms.mass_sd_kg)) * math.sqrt(2.0 / per_level)
+    rate = 0.0
+    if wander is not None and wander.blocks_s:
+        i = int(np.argmin([abs(math.log(b / max(span_s, 1.0))) for b in wander.blocks_s]))
+        rate = wander.local_sd(wander.blocks_s[i], wander.nominal_sd_kg_per_s[i])
+    return math.hypot(level, rate * span_s)
 
 
 def hold_last(values: F) -> F:

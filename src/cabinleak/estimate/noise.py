@@ -36,7 +36,9 @@ continue as a random walk (σ̂²·W constant), the conservative reading of an u
 spectrum between white noise and a random walk.
 
 The same variance gives the floor of a rate interval over a fitted span T:
-σ_q(T) ≥ √(σ̂²(W*)·W*/T) with W* the block that maximises (1) up to T.
+σ_q(T) ≥ √(σ̂²(W*)·W*/T) with W* the larger of the two longest measured blocks up to T
+(or the assumed operational wander): the measurement nearest the span, where a wander that
+averages out faster than a random walk has fallen furthest.
 
 References
 ----------
@@ -60,6 +62,7 @@ MEDIAN_CHI2_1 = 0.454936423119572  # median of χ² with 1 degree of freedom
 MIN_PAIRS = 6  # neighbour differences (one grid phase) for a block length to count
 SIGNIFICANCE = 2.5  # standard errors a ratio must clear to be used
 PHASES = 4  # grid phases pooled per block length
+SPAN_BLOCKS = 2  # longest measured block lengths that set the wander over a longer span
 # Relative standard error of a median-of-squares variance estimate from N independent
 # differences: the median's asymptotic variance, 1/(4N f(m)²) for the χ²₁ density f at
 # its median m, relative to m (≈ 1.60/√N; Serfling 1980, §2.3.3 for the median).
@@ -140,11 +143,23 @@ class RateNoise:
         return math.sqrt(self.rate_var(block_s, white_sd**2)) / white_sd
 
     def span_sd_kg_per_s(self, span_s: float) -> float:
-        """The wander's 1σ of a mean outflow over ``span_s`` (0 where none is seen) [kg/s]."""
+        """The wander's 1σ of a mean outflow over ``span_s`` (0 where none is seen) [kg/s].
+
+        Carried up from the longest block lengths measured within the span (the two
+        longest, against the scatter of one) and the assumed operational wander, as a
+        random walk: wander that averages out faster (a thermal cycle, a bounded swing)
+        shows as a smaller σ̂²(W)·W at long W than at short W, and the longest W is the
+        nearest to the span.
+        """
         ex = self._excess()
         if not ex or span_s <= 0:
             return 0.0
-        usable = [vw for w, vw in ex if w <= span_s * (1 + 1e-9)] or [ex[0][1]]
+        measured = [(w, vw) for w, vw in ex if w in self.blocks_s and w <= span_s * (1 + 1e-9)]
+        usable = [vw for _, vw in measured[-SPAN_BLOCKS:]]
+        if self.prior_sd_kg_per_s > 0 and self.prior_time_s > 0:
+            usable.append(self.prior_sd_kg_per_s**2 * self.prior_time_s)
+        if not usable:
+            usable = [ex[0][1]]
         return math.sqrt(max(usable) / span_s)
 
     @property

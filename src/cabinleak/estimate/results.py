@@ -47,8 +47,10 @@ class Settings:
     crew: float | None = None  # overrides the station's crew count in the volume
     volume_rel_sd: float = 0.0  # 1σ relative error of the gas volume (0: taken as exact)
     # Without a temperature record the cabin may have warmed or cooled unseen: a 1σ
-    # change of this much over the record is added to the rate's error.
-    unseen_temperature_change_K: float = 1.0
+    # change of this much over the record is added to the rate's error. None: 1 K, or
+    # none where the wander of normal operations is assumed (it was measured on pressure
+    # records without temperature, so it holds the cabin's thermal swings already).
+    unseen_temperature_change_K: float | None = None
     # The pressure-rate wander of normal operations (thermal swings, gas added and used,
     # represses not logged) assumed where a record is too short to show it: 1σ of the
     # mean dp/dt over windows up to ``wander_time_s`` [Pa/s]. None: the default for the

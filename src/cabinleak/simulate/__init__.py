@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -17,6 +18,7 @@ from numpy.typing import ArrayLike
 from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
 from cabinleak.physics.flow import HATCH_LINEAR_BELOW_PA
+from cabinleak.simulate import closed_form
 from cabinleak.simulate.events import Event, HatchEvent, Scenario, SupplyEvent
 from cabinleak.simulate.integrator import ProgressCallback, Tolerances, integrate
 from cabinleak.simulate.network import (
@@ -109,6 +111,7 @@ def simulate_batch(
     linear_below_Pa: float = HATCH_LINEAR_BELOW_PA,
     chunk_size: int = 1024,
     progress: ProgressCallback | None = None,
+    model: str = "auto",
 ) -> BatchResult:
     """Simulate many scenarios of one station in vectorised chunks.
 
@@ -124,12 +127,17 @@ def simulate_batch(
         ``physics.flow.HATCH_LINEAR_BELOW_PA``) [Pa].
     chunk_size : Scenarios integrated together.
     progress : Called with the fraction done (0-1).
+    model : "auto" (default): the closed form of :mod:`.closed_form` for every scenario
+        where it holds, the full network for the others; "network": the full network
+        for all. Each result's ``model`` says which ran and ``model_reason`` why the
+        network did where the closed form was not valid.
     """
     scen = list(scenarios)
     if not scen:
         raise ScenarioError("a batch needs at least one scenario")
+    if model not in MODELS:
+        raise ScenarioError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
     _check_size(station)
-    _check_pressures(station)
     # scenarios integrated together: as many as the budget holds of their n×n matrices
     n = len(station.modules)
     chunk_size = max(1, min(chunk_size, MEMORY_BUDGET_BYTES // (_DENSE_MATRICES * 8 * n * n)))
@@ -151,10 +159,85 @@ def simulate_batch(
             if progress is not None:
                 progress((start + frac * size) / len(scen))
 
-        M, T, Y, added = integrate(net, par, t_out, tol, report if progress else None)
-        for i, res in zip(idx, _postprocess(net, par0, t_out, M, T, Y, added), strict=True):
+        for i, res in zip(idx, _run_chunk(net, par, par0, t_out, tol, model,
+                                          report if progress else None), strict=True):
             results[i] = res
     return BatchResult(tuple(r for r in results if r is not None))
+
+
+#: The models :func:`simulate_batch` can be asked for.
+MODELS = ("auto", "network")
+
+
+def _run_chunk(net: Network, par: Params, par0: Params, t_out: np.ndarray, tol: Tolerances,
+               model: str, progress: ProgressCallback | None) -> list[SimulationResult]:
+    """Results of one compiled chunk: the closed form where it holds, else the network."""
+    batch = par0.link_cda.shape[0]
+    out: list[SimulationResult | None] = [None] * batch
+    if model == "auto":
+        red = closed_form.solve(net, par0, t_out, tol, _cells_cache(net))
+        done = np.flatnonzero(red.ok)
+        if done.size:
+            M, T, Y = _states_from_pressure(net, red.pressure_Pa[done])
+            res = _postprocess(net, par0.take(done), t_out, M, T, Y,
+                               np.zeros((done.size, len(t_out))), model="closed-form",
+                               hatch_flow=red.hatch_flow_kg_per_s[done])
+            for i, r in zip(done, res, strict=True):
+                out[i] = r
+        rest = np.flatnonzero(~red.ok)
+        reasons = [red.reason[i] for i in rest]
+    else:
+        rest, reasons = np.arange(batch), [""] * batch
+    if rest.size:
+        _check_pressures(net.station)
+        with _blas_threads(net.n):
+            M, T, Y, added = integrate(net, par.take(rest), t_out, tol, progress)
+        res = _postprocess(net, par0.take(rest), t_out, M, T, Y, added, model="network",
+                           reasons=reasons)
+        for i, r in zip(rest, res, strict=True):
+            out[i] = r
+    return [r for r in out if r is not None]
+
+
+#: Modules from which the network's matrix products are large enough for BLAS; below,
+#: its threads only contend (on a shared 2-core machine, 100-module networks ran
+#: 10-25x slower in CPU with OpenBLAS threads, issue 10).
+BLAS_FROM_MODULES = 50
+
+
+def _blas_threads(n_modules: int) -> AbstractContextManager[object]:
+    """One BLAS thread inside the integrator (``threadpoolctl``) for networks of at least
+    :data:`BLAS_FROM_MODULES` modules; nothing below (a limit costs about a millisecond)."""
+    if n_modules < BLAS_FROM_MODULES:
+        return nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+_CELLS: dict[int, tuple[Network, dict[bytes, object]]] = {}
+
+
+def _cells_cache(net: Network) -> dict[bytes, closed_form.Cells]:
+    """Cells per open-hatch pattern, kept per station (the last few compiled)."""
+    key = id(net.station)
+    hit = _CELLS.get(key)
+    if hit is None or hit[0].station is not net.station or hit[0].links != net.links:
+        if len(_CELLS) > 8:
+            _CELLS.clear()
+        hit = (net, {})
+        _CELLS[key] = hit
+    return hit[1]  # type: ignore[return-value]
+
+
+def _states_from_pressure(net: Network, p: np.ndarray) -> tuple[np.ndarray, ...]:
+    """M, T, Y [B, nt, ...] of isothermal modules of fixed air at pressures p [B, nt, n]."""
+    _, t0, y0 = net.initial_state(1)
+    r = y0[0] @ gas.R_SPECIES
+    M = p * net.volume_m3 / (r * t0[0])
+    T = np.broadcast_to(t0[0], p.shape).copy()
+    Y = np.broadcast_to(y0[0], (*p.shape, 4)).copy()
+    return M, T, Y
 
 
 def _check_pressures(station: Station) -> None:
@@ -173,8 +256,14 @@ def _leak_places(station: Station, scenario: Scenario) -> tuple[tuple[str, str, 
 
 
 def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T: np.ndarray,
-                 Y: np.ndarray, added: np.ndarray) -> list[SimulationResult]:
-    """Evaluate flows at the outputs (replaying events) and build the results."""
+                 Y: np.ndarray, added: np.ndarray, *, model: str,
+                 reasons: Sequence[str] = (),
+                 hatch_flow: np.ndarray | None = None) -> list[SimulationResult]:
+    """Evaluate flows at the outputs (replaying events) and build the results.
+
+    ``hatch_flow`` [B, nt, L], when given, replaces the hatch flows (the closed form's
+    quasi-steady flows: its modules of a cell sit at one pressure).
+    """
 
     batch, nt, n = M.shape
     vacuum = np.array([s.b == n for s in net.links], dtype=bool)
@@ -191,6 +280,9 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
                           T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4))
         link_flow[:, ks] = lf.reshape(batch, kk, -1)
         supply_flow[:, ks] = sf.reshape(batch, kk, -1)
+    if hatch_flow is not None:
+        hatch = [j for j, s in enumerate(net.links) if s.kind == "hatch"]
+        link_flow[:, :, hatch] = hatch_flow[:, :, hatch]
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     names = tuple(s.name for s in net.links)
@@ -211,6 +303,8 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
             link_flow_kg_per_s=link_flow[i],
             added_kg=added[i],
             crew_modules=crew_modules,
+            model=model,
+            model_reason=reasons[i] if reasons else "",
         ))
     return out
 
@@ -226,6 +320,7 @@ def simulate(
     tolerances: Tolerances | None = None,
     linear_below_Pa: float = HATCH_LINEAR_BELOW_PA,
     progress: ProgressCallback | None = None,
+    model: str = "auto",
 ) -> SimulationResult:
     """Simulate one scenario of a station for ``duration_s`` seconds.
 
@@ -235,4 +330,4 @@ def simulate(
     scenario = Scenario(leaks=tuple(leaks), events=tuple(events))
     return simulate_batch(station, [scenario], duration_s, n_out=n_out, t_eval=t_eval,
                           tolerances=tolerances, linear_below_Pa=linear_below_Pa,
-                          progress=progress)[0]
+                          progress=progress, model=model)[0]

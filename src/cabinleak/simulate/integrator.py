@@ -52,27 +52,32 @@ def _record_outputs(net: Network, rows: NDArray[np.intp], t0: F, t1: F,
     continuous extension, third order and stiffly accurate, so a fine output grid
     costs no extra steps. ``added`` is the mass added so far (supplies, crew) at the
     start and end of the step [kg]; outputs inside a step take it linearly in time.
+    All the outputs of all the rows are evaluated in one vectorised call.
     """
     nt = len(t_out)
-    sel = np.flatnonzero((out_ptr[rows] < nt) & (t_out[np.minimum(out_ptr[rows], nt - 1)] <= t1))
-    while sel.size:
-        r = rows[sel]
-        k = out_ptr[r]
-        at_end = t_out[k] >= t1[sel]
-        h = t1[sel] - t0[sel]
-        theta = np.where(at_end, 1.0, (t_out[k] - t0[sel]) / np.where(h > 0, h, 1.0))
-        if dense is None or at_end.all():
-            mk, pk, yk = (x[sel] for x in end)
-        else:
-            mk, pk, yk = dense_state(net, tuple(x[sel] for x in dense), theta)
-            mk, pk, yk = (np.where(at_end.reshape((-1,) + (1,) * (a.ndim - 1)), b[sel], a)
-                          for a, b in zip((mk, pk, yk), end, strict=True))
-        out[0][r, k] = mk
-        out[1][r, k] = temperature(net, mk, pk, yk)
-        out[2][r, k] = yk
-        out[3][r, k] = added[0][sel] + theta * (added[1][sel] - added[0][sel])
-        out_ptr[r] += 1
-        sel = sel[(out_ptr[r] < nt) & (t_out[np.minimum(out_ptr[r], nt - 1)] <= t1[sel])]
+    stop = np.searchsorted(t_out, t1, side="right")  # first output after each step
+    count = np.maximum(stop - out_ptr[rows], 0)
+    if not count.any():
+        return
+    sel = np.repeat(np.arange(rows.size), count)  # one entry per output to write
+    first = np.cumsum(count) - count
+    k = out_ptr[rows][sel] + np.arange(sel.size) - first[sel]
+    k = np.minimum(k, nt - 1)
+    at_end = t_out[k] >= t1[sel]
+    h = t1[sel] - t0[sel]
+    theta = np.where(at_end, 1.0, (t_out[k] - t0[sel]) / np.where(h > 0, h, 1.0))
+    if dense is None or at_end.all():
+        mk, pk, yk = (x[sel] for x in end)
+    else:
+        mk, pk, yk = dense_state(net, tuple(x[sel] for x in dense), theta)
+        mk, pk, yk = (np.where(at_end.reshape((-1,) + (1,) * (a.ndim - 1)), b[sel], a)
+                      for a, b in zip((mk, pk, yk), end, strict=True))
+    r = rows[sel]
+    out[0][r, k] = mk
+    out[1][r, k] = temperature(net, mk, pk, yk)
+    out[2][r, k] = yk
+    out[3][r, k] = added[0][sel] + theta * (added[1][sel] - added[0][sel])
+    out_ptr[rows] += count
 
 
 def _first_step(net: Network, par: Params, M: F, P: F, Y: F, tol: Tolerances,

@@ -130,6 +130,10 @@ class Consumables:
     o2_use_kg_per_day_per_crew: float = 0.84
     o2_generation_kg_per_day: float = 5.4
     background_loss_kg_per_day: float = 0.0
+    # slow swings of the net gas added: the generator's commanded rate and the crew's
+    # activity change over hours (an Ornstein–Uhlenbeck process of the net rate)
+    net_wander_sd_kg_per_day: float = 2.5
+    net_wander_time_s: float = 8.0 * 3600.0
     repress_interval_s: float = 4.0 * DAY_S
     repress_rate_kg_per_s: float = 0.2 / 60.0
     first_repress_s: float | None = None  # None: a random time within the first interval
@@ -139,6 +143,8 @@ class Consumables:
             raise ScenarioError(f"crew must be >= 0, got {self.crew}")
         if self.repress_interval_s <= 0 or self.repress_rate_kg_per_s <= 0:
             raise ScenarioError("repress_interval_s and repress_rate_kg_per_s must be > 0")
+        if self.net_wander_sd_kg_per_day < 0 or self.net_wander_time_s <= 0:
+            raise ScenarioError("net_wander_sd_kg_per_day must be >= 0, net_wander_time_s > 0")
 
     @property
     def net_kg_per_s(self) -> float:
@@ -241,6 +247,9 @@ def cabin_truth(duration_s: float, *, volume_m3: float, pressure_Pa: float = 101
             k[i0] = float(leak_rate_constant(leak_cd_area_m2, volume_m3, temp[i0])) \
                 * ((i0 + 1) * dt_s - start) / dt_s
     source = np.full(n - 1, co.net_kg_per_s)
+    if co.net_wander_sd_kg_per_day > 0:
+        source += ou_process(n - 1, dt_s, co.net_wander_sd_kg_per_day / DAY_S,
+                             co.net_wander_time_s, gen)
     x = k * dt_s
     a = np.exp(-x)
     phi = np.where(x > 1e-12, -np.expm1(-x) / np.where(x > 1e-12, x, 1.0), 1.0 - x / 2.0)

@@ -43,6 +43,11 @@ class SimulationResult:
     link_flow_kg_per_s: F
     added_kg: F
     crew_modules: tuple[str, ...] = ()
+    #: Which model ran: "closed-form" (each cell of open hatches as one volume, exact
+    #: blowdown laws) or "network" (every module, integrated); see :mod:`.closed_form`.
+    model: str = "network"
+    #: Why the network ran where a reduced model was not valid ("" when it was asked for).
+    model_reason: str = ""
 
     def module_index(self, module_id: str) -> int:
         return self.module_ids.index(module_id)
@@ -97,6 +102,8 @@ class SimulationResult:
             "time_to_floor_s": None if floor_Pa is None else self.time_to_floor_s(floor_Pa),
             "added_kg": float(self.added_kg[-1]),
             "crew": self.crew_state.to_dict(),
+            "model": self.model,
+            "model_reason": self.model_reason,
         }
 
     def vented_kg(self) -> F:

@@ -178,11 +178,31 @@ def parse_station(text: str, *, source: str = "<string>") -> Station:
                  for i, t in enumerate(_array(top, "crew")))
     sensors = tuple(_sensor(_Table(t, source, f"sensor #{i + 1}"), i)
                     for i, t in enumerate(_array(top, "sensor")))
+    life_support, life_source = _life_support(top)
     defaults.used.update(("thermal", "temperature_K", "temperature", "pressure_Pa", "pressure"))
     defaults.check_unused()
     top.check_unused()
     return Station(name=name, modules=modules, hatches=hatches, leaks=leaks, supplies=supplies,
-                   crew=crew, sensors=sensors, description=description, source=source)
+                   crew=crew, sensors=sensors, description=description, source=source,
+                   life_support=life_support, life_support_source=life_source)
+
+
+def _life_support(top: _Table) -> tuple[tuple[str, ...], str]:
+    """``[life_support]``: the modules whose O2 generation and CO2 removal serve the crew."""
+    top.used.add("life_support")
+    data = top.data.get("life_support")
+    if data is None:
+        return (), ""
+    if not isinstance(data, Mapping):
+        raise top.error("life_support must be a table: [life_support] modules = [...]")
+    t = _Table(data, top.src, "[life_support]")
+    t.used.add("modules")
+    mods = data.get("modules")
+    if not isinstance(mods, list) or not mods or not all(isinstance(m, str) for m in mods):
+        raise t.error("modules must be a list of module ids, e.g. modules = [\"zvezda\"]")
+    src = t.text("source", default="")
+    t.check_unused()
+    return tuple(mods), src
 
 
 def _array(top: _Table, key: str) -> list[Mapping[str, Any]]:

@@ -200,6 +200,11 @@ class Station:
     sensors: tuple[Sensor, ...] = ()
     description: str = ""
     source: str = ""
+    # modules whose life support (O2 generation, CO2 removal) keeps the cabin gas of every
+    # volume joined to them by open hatches as the crew finds it: there the crew's O2 use
+    # and CO2 output change neither the gas mass nor its composition
+    life_support: tuple[str, ...] = ()
+    life_support_source: str = ""
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -230,6 +235,22 @@ class Station:
     def groups(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(m.group for m in self.modules if m.group))
 
+    def life_support_in(self, modules: Iterable[str]) -> tuple[str, ...]:
+        """The life-support modules among ``modules`` (a volume): if any, its crew's
+        metabolism is balanced and adds no known source."""
+        mods = set(modules)
+        return tuple(m for m in self.life_support if m in mods)
+
+    def balanced_crew_modules(self, hatch_open: Mapping[str, bool] | None = None
+                              ) -> frozenset[str]:
+        """Modules whose crew the life support serves, with the hatches as given (by
+        default the station's own states)."""
+        out: set[str] = set()
+        for volume in self.isolated_volumes(hatch_open):
+            if self.life_support_in(volume):
+                out.update(volume)
+        return frozenset(out)
+
     def replace(self, **changes: Any) -> Station:
         return dataclasses.replace(self, **changes)
 
@@ -258,6 +279,7 @@ class Station:
             supplies=tuple(s for s in self.supplies if s.module not in drop),
             crew=tuple(c for c in self.crew if c.module not in drop),
             sensors=tuple(s for s in self.sensors if s.module not in drop),
+            life_support=tuple(m for m in self.life_support if m not in drop),
         )
 
     def isolated_volumes(self, hatch_open: Mapping[str, bool] | None = None
@@ -328,6 +350,8 @@ def _validate(st: Station) -> None:
         _positive(src, where, "area_m2", h.area_m2)
         _positive(src, where, "discharge_coefficient", h.discharge_coefficient)
         _positive(src, where, "ventilation_m3_per_s", h.ventilation_m3_per_s, allow_zero=True)
+    for mid in st.life_support:
+        known("[life_support]", "module", mid)
     for lk in st.leaks:
         where = f"leak {lk.id or lk.module!r}"
         known(where, "module", lk.module)

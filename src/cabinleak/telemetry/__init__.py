@@ -8,20 +8,30 @@ long to load whole (read in batches into bin means). Records of the public ISS t
 through the bundled item mapping; see :mod:`cabinleak.telemetry.feed`.
 """
 
-from cabinleak.telemetry.columns import ColumnSpec, TableMapping, load_mapping, parse_header
-from cabinleak.telemetry.feed import FEED_MAPPING, feed_time, is_feed_file
-from cabinleak.telemetry.model import (
-    QUANTITIES,
-    STATES,
-    Channel,
-    DataIssue,
-    Quantity,
-    Telemetry,
-    TelemetryError,
-)
-from cabinleak.telemetry.read import read_telemetry
-from cabinleak.telemetry.stream import read_auto, read_binned
-from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cabinleak.lazy import lazy_package
+
+# The names below are imported on first use (cabinleak.lazy): the readers pull pyarrow
+# and SciPy, which `cabinleak simulate` (it only writes) and `import
+# cabinleak.telemetry.model` need not pay for.
+if TYPE_CHECKING:
+    from cabinleak.telemetry.columns import ColumnSpec, TableMapping, load_mapping, parse_header
+    from cabinleak.telemetry.feed import FEED_MAPPING, feed_time, is_feed_file
+    from cabinleak.telemetry.model import (
+        QUANTITIES,
+        STATES,
+        Channel,
+        DataIssue,
+        Quantity,
+        Telemetry,
+        TelemetryError,
+    )
+    from cabinleak.telemetry.read import read_telemetry
+    from cabinleak.telemetry.stream import read_auto, read_binned
+    from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
 
 __all__ = [
     "FEED_MAPPING",
@@ -46,3 +56,13 @@ __all__ = [
     "state_columns",
     "write_table",
 ]
+
+lazy_package(__name__, {
+    "columns": ("ColumnSpec", "TableMapping", "load_mapping", "parse_header"),
+    "feed": ("FEED_MAPPING", "feed_time", "is_feed_file"),
+    "model": ("QUANTITIES", "STATES", "Channel", "DataIssue", "Quantity", "Telemetry",
+              "TelemetryError"),
+    "read": ("read_telemetry",),
+    "stream": ("read_auto", "read_binned"),
+    "write": ("TABLE_FORMATS", "sensor_columns", "state_columns", "write_table"),
+})
