@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_estimate.py --write
 	$(BIN)/python benchmarks/bench_analyze.py --write
 	$(BIN)/python benchmarks/bench_locate.py --write
+	$(BIN)/python benchmarks/bench_locate_realistic.py --write
 	$(BIN)/python benchmarks/calibrate_realistic.py
 	$(BIN)/python benchmarks/bench_realistic.py --write
 

@@ -288,3 +288,81 @@ def test_simulated_campaign_json_lists_group_modules(capsys: pytest.CaptureFixtu
         assert [m for g in t["groups"] for m in g] and \
             sorted(m for g in t["groups"] for m in g) == sorted(ISS_MODULES)
         assert not any(" more" in k for k in t["readings_mmHg"])
+
+
+# ---------------------------------------------------------------- the sensing it is given
+
+
+def _campaign_json(capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    assert main(["locate", "--station", "iss", "--simulate-leak", "prk:0.7kg/day",
+                 "--policy", "module-by-module", "--json", *extra]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_hand_read_gauges_read_whole_millimetres(capsys: pytest.CaptureFixture[str]) -> None:
+    """--gauge-resolution 1mmHg: the realistic world reads every change in whole mmHg, and
+    the campaign says what it assumed."""
+    out = _campaign_json(capsys, "--gauge-resolution", "1mmHg")
+    assert out["world"] == "realistic" and out["sensing"].startswith("gauges read to 1 mmHg")
+    reads = [dp for t in out["tests"] for dp in t["readings_mmHg"].values()]
+    assert reads and all(dp == pytest.approx(round(dp), abs=1e-9) for dp in reads)
+    assert out["found"] == "prk" and out["confidence"] >= 0.95
+
+
+def test_the_ideal_world_reads_without_steps(capsys: pytest.CaptureFixture[str]) -> None:
+    out = _campaign_json(capsys, "--world", "ideal")
+    assert out["world"] == "ideal" and "0.1 K" in out["sensing"]
+    reads = [dp for t in out["tests"] for dp in t["readings_mmHg"].values()]
+    assert any(abs(dp / 0.10101 - round(dp / 0.10101)) > 1e-3 for dp in reads)
+
+
+def test_the_drift_given_or_measured_is_the_one_assumed(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    results = tmp_path / "r.toml"
+    results.write_text('[[test]]\nclosed = ["zvezda-prk"]\nhours = 2\n'
+                       'readings_mmHg = {1 = 0, 2 = -1}\n')
+    base = ["locate", "--station", "iss", "--rate", "0.7kg/day", "--results", str(results)]
+    assert main([*base, "--drift", "0.4mmHg/h", "--json"]) == 0
+    assert "drift 1σ 0.4 mmHg over a 1 h hold" in json.loads(capsys.readouterr().out)["sensing"]
+    record = Path(__file__).resolve().parents[1] / "examples/real/astropi-2022-01-31.csv"
+    assert main([*base, "--drift-from", str(record), "--json"]) == 0
+    assert f"measured on {record}" in json.loads(capsys.readouterr().out)["sensing"]
+    assert main([*base, "--drift", "0mmHg/h", "--gauge-resolution", "1mmHg"]) == 0
+    text = capsys.readouterr().out
+    assert "(assumed: gauges read to 1 mmHg, noise 0.0075 mmHg; drift 1σ 0 mmHg" in text
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    (["--world", "ideal", "--drift", "0.2mmHg/h"], "--drift describes real gauges"),
+    (["--world", "ideal", "--gauge-resolution", "1mmHg"], "--gauge-resolution describes"),
+    (["--drift", "0.2mmHg/h", "--drift-from", "x.csv"], "--drift and --drift-from"),
+    (["--gauge-resolution", "1"], "--gauge-resolution: give a unit, e.g. 1mmHg"),
+    (["--gauge-resolution", "-1mmHg"], "--gauge-resolution: must be >= 0"),
+    (["--drift", "0.2mmHg"], "--drift: "),
+    (["--drift-from", "{gauge}"], "too few"),
+])
+def test_bad_sensing_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 extra: list[str], expected: str) -> None:
+    gauge = tmp_path / "gauge.csv"
+    gauge.write_text("# volume = 4.5 m3\ntime_h,x_pressure_mmHg\n0,730\n11.5,678\n")
+    err = one_line_error(capsys, ["locate", "--station", "iss", "--json",
+                                  *(e.format(gauge=gauge) for e in extra)])
+    assert expected in err
+
+
+def test_a_session_resumes_with_its_own_sensing(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Started with hand-read gauges: resumed with them it goes on; resumed with the feed's
+    gauges (the default) it is refused in one line that says what it assumed."""
+    session = tmp_path / "s.json"
+    rc, _, _ = run_crew(monkeypatch, capsys, [quiet], "--session", str(session),
+                        "--gauge-resolution", "1mmHg")
+    assert rc == 0
+    assert json.loads(session.read_text())["sensing"].startswith("gauges read to 1 mmHg")
+    argv = ["locate", "--station", "iss", "--session", str(session), "--json"]
+    assert main([*argv, "--gauge-resolution", "1mmHg"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["tests"]) == 1
+    err = one_line_error(capsys, argv)
+    assert "gauges read to 1 mmHg" in err and "gauges read to 0.101 mmHg" in err

@@ -77,7 +77,10 @@ MODULE_TESTS: dict[str, list[str]] = {
     "src/cabinleak/estimate/acceptance.py": ["tests/test_acceptance.py",
                                              "tests/test_estimate_outputs.py"],
     "src/cabinleak/estimate/fleet.py": ["tests/test_acceptance.py", *_ESTIMATE],
-    "src/cabinleak/locate/model.py": ["tests/test_locate.py", "tests/test_locate_planner.py"],
+    "src/cabinleak/locate/model.py": ["tests/test_locate.py", "tests/test_locate_planner.py",
+                                      "tests/test_locate_sensing.py"],
+    "src/cabinleak/locate/sensing.py": ["tests/test_locate_sensing.py",
+                                        "tests/test_locate_cli.py"],
     # the learned-noise estimator (issue 14): real and realistic records, bad input
     "src/cabinleak/estimate/noise.py": _REAL,
     "src/cabinleak/estimate/events.py": _REAL,

@@ -9,6 +9,13 @@ Three ways to run it:
 * ``--results FILE``: the same from a file of tests already run (for scripts);
 * ``--simulate-leak MODULE:RATE``: a whole campaign against a simulated leak, and
   ``--evaluate``: the planner against the baselines over many simulated leaks.
+
+The sensing: by default the realistic world, gauges of the ISS feed's 0.101 mmHg step
+and the drift of a closed volume's pressure measured on the ISS record
+(:mod:`cabinleak.locate.sensing`); ``--gauge-resolution 1mmHg`` for dials read by hand,
+``--drift`` or ``--drift-from FILE`` for another drift. The posterior and the planner's
+holds use it, and simulated campaigns read their gauges through it in a cabin whose
+temperature swings as on the station. ``--world ideal`` is the idealised Gaussian model.
 """
 
 from __future__ import annotations
@@ -24,16 +31,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cabinleak.cli.common import Progress, count, echo_json, quantity, seed
+from cabinleak.cli.common import Progress, UsageError, count, echo_json, quantity, seed
 from cabinleak.errors import CabinleakError
 from cabinleak.locate.baselines import BinarySplit, ModuleByModule
 from cabinleak.locate.campaign import evaluate, parse_leak_spec, run_campaign, search_context
 from cabinleak.locate.model import (
     Posterior,
+    Sensing,
     prior,
+    realistic_sensing,
 )
 from cabinleak.locate.planner import InformationPlanner
 from cabinleak.locate.policy import Policy, Recommendation, SearchContext, done, schedule
+from cabinleak.locate.sensing import (
+    CALIBRATED_DRIFT,
+    FEED_STEP_PA,
+    DriftModel,
+    drift_from_record,
+)
 from cabinleak.locate.session import (
     DoneTest,
     Session,
@@ -46,6 +61,7 @@ from cabinleak.locate.session import (
     test_from_telemetry,
 )
 from cabinleak.physics.units import DAY_S, HOUR_S
+from cabinleak.simulate.realistic import CabinClimate
 from cabinleak.station import Station, load_station
 
 EXAMPLES = """\
@@ -55,6 +71,8 @@ examples:
   cabinleak locate --station iss --simulate-leak soyuz-om:2mm --policy planner --json
   cabinleak locate --station iss --simulate-leak prk:0.7kg/day --policy module-by-module
   cabinleak locate --station iss --evaluate --sites 40
+  cabinleak locate --simulate-leak prk:0.7kg/day --gauge-resolution 1mmHg   # hand-read dials
+  cabinleak locate --rate 0.7kg/day --drift-from examples/real/astropi-2022-01-31.csv
 
 A results file lists the tests run:
   [[test]]
@@ -83,10 +101,44 @@ def _hours_of_day(text: str, option: str) -> float:
     return h + m / 60.0
 
 
+def _sensing(args: argparse.Namespace, ideal: Sensing) -> Sensing:
+    """What the gauges and the drift are: the idealised model with ``--world ideal``, else
+    the calibrated one with ``--gauge-resolution`` and ``--drift`` or ``--drift-from``."""
+    given = [o for o, v in (("--gauge-resolution", args.gauge_resolution),
+                            ("--drift", args.drift), ("--drift-from", args.drift_from)) if v]
+    if args.world == "ideal":
+        if given:
+            raise UsageError(f"{given[0]} describes real gauges: it cannot be used with "
+                             "--world ideal (the idealised Gaussian gauges)")
+        return ideal
+    if args.drift is not None and args.drift_from:
+        raise UsageError("--drift and --drift-from both set the drift: give one")
+    drift = CALIBRATED_DRIFT
+    if args.drift is not None:
+        drift = CALIBRATED_DRIFT.scaled_to(float(args.drift.si))
+    elif args.drift_from:
+        drift = _measured_drift(args.drift_from)
+    step = FEED_STEP_PA if args.gauge_resolution is None else float(args.gauge_resolution.si)
+    return realistic_sensing(step_Pa=step, drift=drift, pressure_Pa=ideal.pressure_Pa,
+                             temperature_K=ideal.temperature_K)
+
+
+def _measured_drift(path: str) -> DriftModel:
+    """The drift measured on the pressure record in ``path`` (the first pressure column)."""
+    from cabinleak.telemetry import read_auto
+
+    tel = read_auto(path)
+    pressures = tel.of("pressure")
+    if not pressures:
+        raise SessionError(f"--drift-from {path}: no pressure column to measure the drift on")
+    return drift_from_record(tel.time_s, pressures[0].values, f"measured on {path}")
+
+
 def _station_context(args: argparse.Namespace) -> tuple[Station, SearchContext]:
-    """The station and its search context, with the allowed hours when asked."""
+    """The station and its search context (its sensing, the allowed hours when asked)."""
     station = load_station(args.station)
     ctx = search_context(station)
+    ctx = replace(ctx, sensing=_sensing(args, ctx.sensing))
     if args.window:
         start, sep, end = args.window.partition("-")
         if not sep:
@@ -128,6 +180,17 @@ def _session_rate(given: float | None, saved: Session, path: Path) -> float | No
     return saved.rate_kg_per_day
 
 
+def _check_session_sensing(saved: Session, ctx: SearchContext, path: Path) -> None:
+    """A session resumes with the sensing it was started with: other gauges or another
+    drift would weigh the readings already taken differently, so it is refused."""
+    now = ctx.sensing.describe()
+    if saved.sensing is not None and saved.sensing != now:
+        raise SessionError(f"{path} was started assuming {saved.sensing}; resuming it "
+                           f"assuming {now} would reweigh its readings: give the same "
+                           "--world, --gauge-resolution and --drift, or start a new session "
+                           "with another --session")
+
+
 def _prior(args: argparse.Namespace, ctx: SearchContext, rate_kg_per_day: float | None
            ) -> Posterior:
     """The prior: ``--prior`` weights, and the rate prior centred on ``rate_kg_per_day``."""
@@ -161,6 +224,7 @@ def _show(post: Posterior, rec: Recommendation | None, ctx: SearchContext) -> st
         lines.append(f"\nNext test{when}: {rec.describe(ctx.cells)}")
         if rec.reason:
             lines.append(f"  ({rec.reason})")
+        lines.append(f"  (assumed: {ctx.sensing.describe()})")
     return "\n".join(lines)
 
 
@@ -173,7 +237,7 @@ def _summary(post: Posterior, tests: Sequence[DoneTest], rec: Recommendation | N
         "elapsed_h": sum(t.hours for t in tests) + len(tests) * ctx.setup_s / HOUR_S,
         "posterior": {c.id: float(q) for c, q in zip(ctx.cells, post.cell_probabilities,
                                                      strict=True)} | {"none": post.p_none},
-        "tests": [t.to_dict() for t in tests]}
+        "tests": [t.to_dict() for t in tests], "sensing": ctx.sensing.describe()}
     if rec is not None and not done(post, ctx.target):
         out["next"] = {"close": sorted(rec.config.closed), "hours": rec.duration_s / HOUR_S,
                        "groups": [list(rec.config.modules(ctx.cells, g))
@@ -196,6 +260,7 @@ def cmd_locate(args: argparse.Namespace) -> int:
     elif session is not None and session.exists():
         saved = load_session(session, ctx)
         rate = _session_rate(rate, saved, session)
+        _check_session_sensing(saved, ctx, session)
         tests = list(saved.tests)
     base = _prior(args, ctx, rate)
     for path in args.telemetry:
@@ -252,11 +317,25 @@ def _interactive(ctx: SearchContext, post: Posterior, base: Posterior, tests: li
             save_session(session, ctx, tests, rate_kg_per_day)
 
 
+def _climate(args: argparse.Namespace) -> CabinClimate | None:
+    """The simulated world's cabin climate: calibrated (realistic) or none (ideal)."""
+    return CabinClimate() if args.world == "realistic" else None
+
+
+def _world_line(args: argparse.Namespace, ctx: SearchContext) -> str:
+    return f"world: {args.world}; {ctx.sensing.describe()}"
+
+
 def _simulated(args: argparse.Namespace) -> int:
     station, ctx = _station_context(args)
     leak = parse_leak_spec(args.simulate_leak, station)
-    camp = run_campaign(station, leak, POLICIES[args.policy](), ctx=ctx, rng=args.seed)
-    print(json.dumps(camp.to_dict(), indent=2) if args.json else camp)
+    camp = run_campaign(station, leak, POLICIES[args.policy](), ctx=ctx, rng=args.seed,
+                        climate=_climate(args))
+    if args.json:
+        print(json.dumps(camp.to_dict() | {"world": args.world,
+                                           "sensing": ctx.sensing.describe()}, indent=2))
+    else:
+        print(f"{_world_line(args, ctx)}\n{camp}")
     return 0
 
 
@@ -265,9 +344,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     progress = Progress(not args.json, f"{args.sites} simulated leaks x 3 policies")
     progress(0.0)
     ev = evaluate(station, [POLICIES[n]() for n in POLICIES], n_sites=args.sites,
-                  seed=args.seed, ctx=ctx)
+                  seed=args.seed, ctx=ctx, climate=_climate(args))
     progress.done()
-    print(json.dumps(ev.to_dict(), indent=2) if args.json else ev)
+    if args.json:
+        print(json.dumps(ev.to_dict() | {"world": args.world,
+                                         "sensing": ctx.sensing.describe()}, indent=2))
+    else:
+        print(f"{_world_line(args, ctx)}\n{ev}")
     return 0
 
 
@@ -301,6 +384,21 @@ def locate_parser(p: argparse.ArgumentParser) -> None:
                    help="tests only in these hours of the day, e.g. 22-6 (crew sleep)")
     p.add_argument("--clock", metavar="HH:MM",
                    help="the station's time of day now (default: UTC now), with --window")
+    p.add_argument("--world", choices=("realistic", "ideal"), default="realistic",
+                   help="realistic (default): gauges that read in steps, and a cabin whose "
+                        "pressure drifts with its temperature as on the ISS records, both "
+                        "in the posterior and in --simulate-leak/--evaluate; ideal: the "
+                        "idealised Gaussian gauges (0.05 mmHg, a 0.1 K temperature error)")
+    p.add_argument("--gauge-resolution", type=quantity("pressure", "1mmHg", zero_ok=True),
+                   help="the gauges' step, e.g. 1mmHg for a dial read by hand (default "
+                        "0.101mmHg, the ISS telemetry feed; 0mmHg: unquantised)")
+    p.add_argument("--drift", type=quantity("pressure_rate", "0.2mmHg/h", zero_ok=True),
+                   help="1σ drift of a closed volume's pressure over a 1-hour hold, e.g. "
+                        "0.2mmHg/h; other holds follow the shape measured on the ISS record "
+                        "(default: that record, 0.195 mmHg/h)")
+    p.add_argument("--drift-from", metavar="FILE",
+                   help="measure the drift on a pressure record instead (its rate Allan "
+                        "deviation; a steady leak in it does not count)")
     p.add_argument("--interactive", action="store_true",
                    help="ask for readings even when stdin is not a terminal (piped input)")
     p.add_argument("--json", action="store_true", help="machine-readable result on stdout")

@@ -24,10 +24,16 @@ ways eq. (1) of :mod:`.model` leaves out; the model's background leakage (0.1 kg
 is not simulated either, so the readings see the leak alone.
 
 A group's reading is the volume-weighted mean pressure of its modules at the end of
-the hold minus at the start, plus two gauge errors (start and end reading, each
-Gaussian with ``Sensing.reading_sd_Pa``) and a thermal error p·δT/T with δT drawn
-from N(0, ``Sensing.thermal_sd_K``) per group: the errors that
-:meth:`Sensing.noise_sd` budgets for. Each test costs its hold plus
+the hold minus at the start, with a thermal change p·δT/T and read by two gauge
+readings (start and end, each with Gaussian noise ``Sensing.reading_sd_Pa`` and rounded
+to ``Sensing.step_Pa``, the start anywhere between two marks). Two worlds: the
+idealised one draws δT from N(0, ``Sensing.thermal_sd_K``) per group whatever the
+hold; the realistic one (a ``climate``) takes δT from the cabin climate calibrated on
+ISS pressure records (orbital and daily swings, a slow wander;
+:mod:`cabinleak.simulate.realistic`), independently per group, so the drift grows
+with the hold as on the station. The posterior's own error model
+(:class:`~cabinleak.locate.model.Sensing`, its drift from the record's Allan
+deviation) is not the world's generator: the campaigns test it. Each test costs its hold plus
 ``SearchContext.setup_s`` (closing and opening hatches, settling, reading).
 """
 
@@ -54,10 +60,12 @@ from cabinleak.locate.model import (
     prior,
 )
 from cabinleak.locate.policy import Policy, SearchContext, done, schedule
+from cabinleak.locate.sensing import read_change_Pa
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA, parse_quantity
 from cabinleak.simulate import simulate
+from cabinleak.simulate.realistic import CabinClimate, gas_temperature_K
 from cabinleak.station import Leak, Station
 
 STATION_RATE_REL_SD = 0.10  # relative 1σ of the whole-station rate measured beforehand
@@ -189,7 +197,8 @@ def _with_closed(station: Station, closed: frozenset[str]) -> Station:
 
 
 def simulate_test(station: Station, leak: Leak, config: Configuration, duration_s: float,
-                  ctx: SearchContext, rng: np.random.Generator) -> tuple[Reading, ...]:
+                  ctx: SearchContext, rng: np.random.Generator,
+                  climate: CabinClimate | None = None) -> tuple[Reading, ...]:
     """Simulate one hatch-closure test and read each group's pressure change.
 
     Parameters
@@ -200,12 +209,18 @@ def simulate_test(station: Station, leak: Leak, config: Configuration, duration_
     duration_s : Hold [s], > 0.
     ctx : Search context (cells and sensing).
     rng : Source of the reading and thermal errors.
+    climate : None: the idealised world, an unseen temperature change drawn from
+        N(0, ``Sensing.thermal_sd_K``) per group. A climate: the realistic world, each
+        group's gas temperature follows the calibrated swings and wander of
+        :func:`cabinleak.simulate.realistic.gas_temperature_K` over the hold
+        (independently per group).
 
     Returns
     -------
     tuple of Reading
-        One per group: volume-weighted mean pressure change of the group [Pa] plus the
-        gauge and thermal errors (module docstring).
+        One per group: volume-weighted mean pressure change of the group [Pa] with the
+        thermal change, read by two gauge readings of the sensing's noise and step
+        (module docstring).
     """
     res = simulate(_with_closed(station, config.closed), duration_s, leaks=[leak], n_out=2)
     index = {m: i for i, m in enumerate(res.module_ids)}
@@ -216,10 +231,29 @@ def simulate_test(station: Station, leak: Leak, config: Configuration, duration_
         vol = res.volume_m3[cols]
         p0, p1 = (float(res.pressure_Pa[k, cols] @ vol / vol.sum()) for k in (0, -1))
         t1 = float(res.temperature_K[-1, cols] @ vol / vol.sum())
+        if climate is not None:
+            p1 += p1 * thermal_change_K(duration_s, climate, rng) / t1
+            out.append(Reading(g, read_change_Pa(p0, p1, sens.step_Pa, sens.reading_sd_Pa,
+                                                 rng)))
+            continue
         gauge = rng.normal(0.0, sens.reading_sd_Pa, 2) if sens.reading_sd_Pa > 0 else (0, 0)
         thermal = p1 * rng.normal(0.0, sens.thermal_sd_K) / t1 if sens.thermal_sd_K > 0 else 0
-        out.append(Reading(g, p1 - p0 + float(gauge[1] - gauge[0]) + float(thermal)))
+        dp = p1 - p0 + float(gauge[1] - gauge[0]) + float(thermal)
+        if sens.step_Pa > 0:  # the same change read by gauges of that step
+            dp = read_change_Pa(p0, p0 + dp, sens.step_Pa, 0.0, rng)
+        out.append(Reading(g, dp))
     return tuple(out)
+
+
+def thermal_change_K(duration_s: float, climate: CabinClimate, rng: np.random.Generator,
+                     dt_s: float = 10.0) -> float:
+    """The change of a closed group's gas temperature over a hold in the realistic world
+    [K]: the calibrated cabin climate (orbital and daily swings at random phases, the
+    smoothed wander) sampled over the hold."""
+    n = max(2, math.ceil(duration_s / dt_s) + 1)
+    t = np.linspace(0.0, duration_s, n)
+    temp = gas_temperature_K(t, float(t[1] - t[0]), climate, rng)
+    return float(temp[-1] - temp[0])
 
 
 def station_rate_kg_per_s(station: Station, leak: Leak) -> float:
@@ -323,7 +357,8 @@ class Campaign:
 def run_campaign(station: Station, leak: Leak, policy: Policy, *, ctx: SearchContext,
                  prior_posterior: Posterior | None = None,
                  rng: np.random.Generator | int | None = 0, max_hours: float = 24 * 30,
-                 measure_station_rate: bool = True) -> Campaign:
+                 measure_station_rate: bool = True,
+                 climate: CabinClimate | None = None) -> Campaign:
     """Play a whole campaign of ``policy`` against ``leak`` with the simulator.
 
     Parameters
@@ -340,6 +375,9 @@ def run_campaign(station: Station, leak: Leak, policy: Policy, *, ctx: SearchCon
         rate with every hatch open (the simulator's rate with a 10 % log-normal error)
         and centre the rate prior on it; else a log-uniform rate prior. The measurement
         uses telemetry the station already has and is not counted in the elapsed time.
+    climate : The world the readings come from (:func:`simulate_test`): None, the
+        idealised one; a :class:`~cabinleak.simulate.realistic.CabinClimate`, the
+        realistic one (``CabinClimate()`` is calibrated on ISS records).
 
     Returns
     -------
@@ -380,7 +418,8 @@ def run_campaign(station: Station, leak: Leak, policy: Policy, *, ctx: SearchCon
         if not (math.isfinite(rec.duration_s) and rec.duration_s > 0):
             raise LocateError(f"policy {policy.name!r} asked for a hold of "
                               f"{rec.duration_s:g} s; it must be > 0")
-        readings = simulate_test(sim_station, leak, rec.config, rec.duration_s, ctx, gen)
+        readings = simulate_test(sim_station, leak, rec.config, rec.duration_s, ctx, gen,
+                                 climate)
         post = post.update(TestResult(rec.config, rec.duration_s, readings), ctx.sensing)
         elapsed += rec.duration_s + ctx.setup_s
         best, conf = post.best()
@@ -447,8 +486,9 @@ class Evaluation:
 
     def __str__(self) -> str:
         lo, hi = self.rates_kg_per_day
-        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, rates "
-                f"{lo:g}-{hi:g} kg/day (log-uniform); time to {self.target:.0%} on one volume")
+        rates = f"rate {lo:g} kg/day" if lo == hi else f"rates {lo:g}-{hi:g} kg/day (log-uniform)"
+        head = (f"{self.station}: {len(self.cases)} simulated leaks, random sites, {rates}; "
+                f"time to {self.target:.0%} on one volume")
         lines = [head,
                  f"{'policy':<18}{'mean h':>9}{'median h':>10}{'reached':>9}{'correct':>9}"
                  f"{'tests':>8}{'right at target':>17}"]
@@ -510,11 +550,12 @@ def random_cases(station: Station, ctx: SearchContext, n_sites: int, *,
 def evaluate(station: Station, policies: Sequence[Policy], *,
              rates_kg_per_day: tuple[float, float] = EVALUATION_RATES_KG_PER_DAY,
              n_sites: int = 40, seed: int = 0, ctx: SearchContext | None = None,
-             max_hours: float = 24 * 30) -> Evaluation:
+             max_hours: float = 24 * 30, climate: CabinClimate | None = None) -> Evaluation:
     """Run every policy against the same random leaks (:func:`random_cases`).
 
     Each case's campaign uses the same seed for every policy, so that the station-rate
     measurement is the same; the reading errors follow each policy's own tests.
+    ``climate`` chooses the world (:func:`run_campaign`).
     """
     if not policies:
         raise LocateError("evaluate needs at least one policy")
@@ -525,7 +566,8 @@ def evaluate(station: Station, policies: Sequence[Policy], *,
     for policy in policies:
         row = tuple(run_campaign(station, leak_for_rate(station, case.module,
                                                         case.rate_kg_per_day / DAY_S),
-                                 policy, ctx=ctx, rng=int(s), max_hours=max_hours)
+                                 policy, ctx=ctx, rng=int(s), max_hours=max_hours,
+                                 climate=climate)
                     for case, s in zip(cases, seeds, strict=True))
         rows.append(row)
     stats = tuple(_stats(p.name, row) for p, row in zip(policies, rows, strict=True))

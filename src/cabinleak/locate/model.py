@@ -9,10 +9,12 @@ station into groups of cells; held for a duration, each group's pressure falls a
 
 (the isothermal mass balance of an isolated volume, the closed form of the simulator
 for a slow leak: q the leak's rate, b the station's background leakage shared by
-volume). A reading of Δp_g carries the gauge's error (two readings of resolution r:
-variance r²/6, or the telemetry noise), an unseen temperature change of the group's
-gas (p·σ_T/T), and the background's own uncertainty. The Bayesian update multiplies
-the posterior over (cell, rate) by the Gaussian likelihood of each group's reading;
+volume). A reading of Δp_g carries the gauge's error (two readings rounded to its
+step r: a triangle of variance r²/6, and their noise), the drift of the group's
+pressure over the hold (thermal swings and more, by hold length) or, in the idealised
+model, an unseen temperature change of fixed size (p·σ_T/T), and the background's own
+uncertainty (:mod:`.sensing`). The Bayesian update multiplies the posterior over
+(cell, rate) by the likelihood of each group's reading;
 the rate stays unknown and is carried on a log-spaced grid, so the cell posterior is
 marginalised over it (Stone, *Theory of Optimal Search*, the multi-cell case).
 """
@@ -27,6 +29,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.errors import CabinleakError
+from cabinleak.locate.sensing import (
+    CALIBRATED_DRIFT,
+    FEED_NOISE_SD_PA,
+    FEED_STEP_PA,
+    DriftModel,
+    reading_log_density,
+)
 from cabinleak.physics.gas import R_AIR
 from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 from cabinleak.station import Station
@@ -147,10 +156,14 @@ def constraints_for(station: Station) -> Constraints:
 
 @dataclass(frozen=True)
 class Sensing:
-    """How a group's pressure change is read.
+    """How a group's pressure change is read (:mod:`.sensing` for the error model).
 
-    ``reading_sd_Pa`` is the 1σ error of one reading (a hand-read gauge of resolution r
-    reads to r/√12); the change between two readings has √2 times that.
+    ``reading_sd_Pa`` is the 1σ white noise of one reading; the change between two
+    readings has √2 times that. ``step_Pa`` is the gauge's step (0: unquantised): the
+    likelihood then uses the exact triangle of two rounded readings. ``drift`` is the
+    group's pressure drift over the hold by hold length (None: none beyond
+    ``thermal_sd_K``, an unseen temperature change of fixed 1σ whatever the hold, the
+    idealised model). :func:`realistic_sensing` is the calibrated one.
     """
 
     reading_sd_Pa: float = 0.05 * MMHG_PA
@@ -160,18 +173,55 @@ class Sensing:
     temperature_K: float = 295.0
     pressure_Pa: float = 101325.0
     gas_constant: float = R_AIR
+    step_Pa: float = 0.0
+    drift: DriftModel | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("reading_sd_Pa", "thermal_sd_K", "step_Pa"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise LocateError(f"sensing {name} must be finite and >= 0, got {value:g}")
 
     def dp_per_rate(self, volume_m3: float, duration_s: float) -> float:
         """Pressure change of a group per unit outflow over the test [Pa per kg/s]."""
         return -self.gas_constant * self.temperature_K * duration_s / volume_m3
 
-    def noise_sd(self, volume_m3: float, total_m3: float, duration_s: float) -> float:
-        """1σ of a group's reading of Δp that no hypothesis explains [Pa]."""
+    def continuous_sd(self, volume_m3: float, total_m3: float, duration_s: float) -> float:
+        """1σ of a group's reading of Δp that no hypothesis explains, less the gauge's
+        rounding [Pa]: reading noise, temperature, drift over the hold, background."""
         read = math.sqrt(2.0) * self.reading_sd_Pa
         thermal = self.pressure_Pa * self.thermal_sd_K / self.temperature_K
+        drift = self.drift.sd_Pa(duration_s) if self.drift is not None else 0.0
         bg = abs(self.dp_per_rate(volume_m3, duration_s)) * self.background_sd_kg_per_s \
             * volume_m3 / total_m3
-        return math.sqrt(read**2 + thermal**2 + bg**2)
+        return math.sqrt(read**2 + thermal**2 + drift**2 + bg**2)
+
+    def noise_sd(self, volume_m3: float, total_m3: float, duration_s: float) -> float:
+        """1σ of a group's reading of Δp that no hypothesis explains [Pa]: the continuous
+        errors and the gauge's rounding of two readings (variance r²/6)."""
+        cont = self.continuous_sd(volume_m3, total_m3, duration_s)
+        return math.sqrt(cont**2 + self.step_Pa**2 / 6.0)
+
+    def describe(self) -> str:
+        """One line: the gauges and the drift assumed."""
+        gauge = (f"gauges read to {self.step_Pa / MMHG_PA:.3g} mmHg" if self.step_Pa > 0
+                 else "unquantised gauges")
+        noise = f", noise {self.reading_sd_Pa / MMHG_PA:.2g} mmHg"
+        drift = (f"; {self.drift.describe()}" if self.drift is not None else
+                 f"; an unseen temperature change of {self.thermal_sd_K:g} K 1σ per test")
+        return gauge + noise + drift
+
+
+def realistic_sensing(*, step_Pa: float = FEED_STEP_PA, drift: DriftModel | None = None,
+                      reading_sd_Pa: float = FEED_NOISE_SD_PA, pressure_Pa: float = 101325.0,
+                      temperature_K: float = 295.0) -> Sensing:
+    """The calibrated sensing: gauges of ``step_Pa`` (default the public feed's 0.101
+    mmHg; :data:`~.sensing.HAND_GAUGE_STEP_PA` for a dial read by hand), the feed's white
+    noise, and the drift measured on the ISS record (:data:`~.sensing.CALIBRATED_DRIFT`)
+    in place of the idealised fixed temperature error."""
+    return Sensing(reading_sd_Pa=reading_sd_Pa, thermal_sd_K=0.0, temperature_K=temperature_K,
+                   pressure_Pa=pressure_Pa, step_Pa=step_Pa,
+                   drift=CALIBRATED_DRIFT if drift is None else drift)
 
 
 @dataclass(frozen=True)
@@ -195,7 +245,9 @@ def log_likelihood(config: Configuration, duration_s: float, readings: Sequence[
                    rates: F, n_cells: int, sensing: Sensing) -> tuple[F, float]:
     """log p(readings | leak in cell c at rate q) [n_cells, n_rates] and for "none".
 
-    Equation (1) in each group, Gaussian errors (:meth:`Sensing.noise_sd`).
+    Equation (1) in each group; the reading's density is that of two gauge readings of
+    the sensing's step with Gaussian errors (:func:`.sensing.reading_log_density`; the
+    plain Gaussian without a step).
     """
     total = sum(config.volumes_m3)
     ll = np.zeros((n_cells, rates.size))
@@ -203,15 +255,15 @@ def log_likelihood(config: Configuration, duration_s: float, readings: Sequence[
     for r in readings:
         v = config.volumes_m3[r.group]
         k = sensing.dp_per_rate(v, duration_s)
-        sd = sensing.noise_sd(v, total, duration_s)
+        sd = sensing.continuous_sd(v, total, duration_s)
         base = k * sensing.background_kg_per_s * v / total
-        res0 = (r.dp_Pa - base) / sd
-        term0 = -0.5 * res0 * res0
+        term0 = float(reading_log_density(r.dp_Pa, base, sd, sensing.step_Pa))
         ll_none += term0
         ll += term0
-        res = (r.dp_Pa - base - k * rates) / sd  # the leak is in this group
+        # the leak is in this group
+        term = reading_log_density(r.dp_Pa, base + k * rates, sd, sensing.step_Pa)
         for c in config.groups[r.group]:
-            ll[c] += -0.5 * res * res - term0
+            ll[c] += term - term0
     return ll, ll_none
 
 

@@ -3,8 +3,11 @@
 For every allowed candidate configuration and a few durations within the hatch rule,
 the expected drop in the entropy of the leak's location (the mutual information
 between the location and the test's readings) is estimated by Monte Carlo: draw
-(cell, rate) from the posterior, draw the readings eq. (1) of :mod:`.model` predicts,
-update, and average the posterior entropy. The test with the largest expected gain
+(cell, rate) from the posterior, draw the readings eq. (1) of :mod:`.model` predicts
+(rounded to the gauges' step, with the drift over the hold), update with the same
+likelihood as the posterior, and average the posterior entropy. A hold too short for a
+leak's drop to clear the drift and the gauge's step gains nothing, so with coarse
+gauges the planner holds longer. The test with the largest expected gain
 per hour (its duration plus the setup time) is recommended: the greedy rule of
 Bayesian search under a cost (Stone, *Theory of Optimal Search*, ch. 2; the one-step
 look-ahead of adaptive sensing), which the exact optimum of :mod:`.optimal` measures.
@@ -16,14 +19,15 @@ Candidates: closing one hatch (a tree splits in two), isolating each plausible c
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.locate.model import Configuration, Posterior, configure, max_duration_s
 from cabinleak.locate.policy import Recommendation, SearchContext
-from cabinleak.physics.units import HOUR_S
+from cabinleak.locate.sensing import reading_log_density
+from cabinleak.physics.units import DAY_S, HOUR_S, MMHG_PA
 
 F = NDArray[np.float64]
 DURATION_FRACTIONS = (1.0, 0.5, 0.25)  # of the longest allowed hold
@@ -65,9 +69,11 @@ class _Draws:
     rate: F
     none: NDArray[np.bool_]
     normal: F  # [S, max groups]
+    phase: F | None  # [S, max groups]: where the start falls between gauge marks, U(0, 1)
 
 
-def _draws(posterior: Posterior, samples: int, groups: int, rng: np.random.Generator) -> _Draws:
+def _draws(posterior: Posterior, samples: int, groups: int, rng: np.random.Generator,
+           quantised: bool = False) -> _Draws:
     rates = posterior.rates_kg_per_s
     flat = np.append(posterior.p.ravel(), posterior.p_none)
     flat = flat / flat.sum()
@@ -75,7 +81,9 @@ def _draws(posterior: Posterior, samples: int, groups: int, rng: np.random.Gener
     none = draw == flat.size - 1
     cell = np.where(none, 0, draw // rates.size)
     rate = np.where(none, 0.0, rates[np.minimum(draw % rates.size, rates.size - 1)])
-    return _Draws(cell, rate, none, rng.standard_normal((samples, groups)))
+    normal = rng.standard_normal((samples, groups))
+    phase = rng.random((samples, groups)) if quantised else None  # drawn only when used
+    return _Draws(cell, rate, none, normal, phase)
 
 
 def expected_gain(config: Configuration, duration_s: float, posterior: Posterior,
@@ -91,14 +99,20 @@ def expected_gain(config: Configuration, duration_s: float, posterior: Posterior
     for g, members in enumerate(config.groups):
         group_of[list(members)] = g
     k = np.array([sens.dp_per_rate(v, duration_s) for v in config.volumes_m3])
-    sd = np.array([sens.noise_sd(v, total, duration_s) for v in config.volumes_m3])
-    # readings less the background, per group: y = k_g·q·[leak in g] + noise
+    sd = np.array([sens.continuous_sd(v, total, duration_s) for v in config.volumes_m3])
+    # readings less the background, per group: y = k_g·q·[leak in g] + noise, read by
+    # gauges of the sensing's step; scored with the likelihood the posterior uses
     leak_in = (group_of[d.cell][:, None] == np.arange(n_groups)[None, :]) & ~d.none[:, None]
     y = k[None, :] * d.rate[:, None] * leak_in + sd[None, :] * d.normal[:, :n_groups]
+    step = sens.step_Pa
+    if step > 0:
+        u = d.phase[:, :n_groups] if d.phase is not None else np.full_like(y, 0.5)
+        y = step * (np.round(u + y / step) - np.round(u))
     # log-likelihood change if the leak (rate q_k) is in group g: [S, G, K]
-    z0 = y / sd[None, :]
-    z1 = (y[:, :, None] - k[None, :, None] * rates[None, None, :]) / sd[None, :, None]
-    delta = -0.5 * (z1 * z1 - (z0 * z0)[:, :, None])
+    l0 = reading_log_density(y, 0.0, sd[None, :], step)
+    l1 = reading_log_density(y[:, :, None], k[None, :, None] * rates[None, None, :],
+                             sd[None, :, None], step)
+    delta = l1 - l0[:, :, None]
     ll = delta[:, group_of, :]  # [S, C, K]
     top = np.maximum(ll.max(axis=(1, 2)), 0.0)
     w = posterior.p[None, :, :] * np.exp(ll - top[:, None, None])
@@ -155,11 +169,12 @@ class InformationPlanner:
         if not options:
             return None
         groups = max(len(c.groups) for c, _ in options)
-        screen = _draws(posterior, self.screen_samples, groups, rng)
+        quantised = ctx.sensing.step_Pa > 0
+        screen = _draws(posterior, self.screen_samples, groups, rng, quantised)
         scored = sorted(((expected_gain(c, d, posterior, ctx, 0, rng, screen)
                           / (d + ctx.setup_s), i) for i, (c, d) in enumerate(options)),
                         reverse=True)
-        final = _draws(posterior, self.samples, groups, rng)
+        final = _draws(posterior, self.samples, groups, rng, quantised)
         best: tuple[float, Recommendation] | None = None
         for _, i in scored[: self.finalists]:
             config, longest = options[i]
@@ -173,4 +188,34 @@ class InformationPlanner:
                                 f"{gain / ((duration + ctx.setup_s) / HOUR_S):.2f} per hour")))
         if best is None or best[1].expected_gain < 1e-3:
             return None
-        return best[1]
+        rec = best[1]
+        note = signal_note(rec.config, rec.duration_s, posterior, ctx)
+        return replace(rec, reason=f"{rec.reason}; {note}" if note else rec.reason)
+
+
+def signal_note(config: Configuration, duration_s: float, posterior: Posterior,
+                ctx: SearchContext) -> str:
+    """Why the hold is as long as it is: what a leak of the posterior's median rate drops
+    in the isolated plausible group that shows it least (the crew's, the largest, only if
+    no other is plausible), against the reading's 1σ (drift, noise, the gauges'
+    rounding); '' if no group is plausible."""
+    probs = posterior.cell_probabilities
+    median = posterior.rate_interval()[0]
+    total = sum(config.volumes_m3)
+    largest = int(np.argmax(config.volumes_m3))
+    plausible = [g for g, members in enumerate(config.groups)
+                 if probs[list(members)].sum() >= 1e-3]
+    shown = [g for g in plausible if g != largest] or plausible
+    best: tuple[float, int, float, float] | None = None
+    for g in shown:
+        v = config.volumes_m3[g]
+        drop = abs(ctx.sensing.dp_per_rate(v, duration_s)) * median
+        sd = ctx.sensing.noise_sd(v, total, duration_s)
+        if best is None or drop / sd < best[0]:
+            best = (drop / sd, g, drop, sd)
+    if best is None:
+        return ""
+    _, g, drop, sd = best
+    return (f"a leak of {median * DAY_S:.2g} kg/day drops {config.label(ctx.cells, g)} by "
+            f"{drop / MMHG_PA:.2f} mmHg in this hold, against {sd / MMHG_PA:.2f} mmHg 1σ of "
+            "drift and gauge reading")

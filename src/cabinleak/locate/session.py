@@ -3,7 +3,8 @@ file or telemetry, checked against the station and the crew rules, and kept on d
 
 The posterior is never stored: it is rebuilt from the prior and the tests, so a session
 file is small, readable and can be resumed with another planner. The ``--rate`` it was
-started with is stored, since it sets the prior. A session is written atomically, then
+started with is stored, since it sets the prior, and so is the sensing it assumed (the
+gauges and the drift weigh every reading). A session is written atomically, then
 copied to FILE.bak; a damaged session file is refused in one line that names the copy.
 """
 
@@ -231,13 +232,15 @@ def parse_typed(line: str, ctx: SearchContext, rec: Recommendation) -> DoneTest:
 
 @dataclass(frozen=True)
 class Session:
-    """A session as kept on disk: the station, the ``--rate`` it was started with, and
-    the tests run so far."""
+    """A session as kept on disk: the station, the ``--rate`` it was started with, the
+    sensing it assumed (gauges and drift, which weigh every reading), and the tests run
+    so far."""
 
     station: str
     tests: tuple[DoneTest, ...]
     rate_kg_per_day: float | None  # the --rate the session was started with, None: none
     rate_saved: bool = True  # False for a file written before the rate was kept
+    sensing: str | None = None  # the sensing it assumed (Sensing.describe); None: not kept
 
 
 def backup_path(path: Path) -> Path:
@@ -259,6 +262,7 @@ def save_session(path: Path, ctx: SearchContext, tests: Sequence[DoneTest],
     """Write the session atomically, then the same to FILE.bak: if FILE is damaged
     later (a hand edit, a bad disk), the last good session is beside it."""
     text = json.dumps({"station": ctx.station.name, "rate_kg_per_day": rate_kg_per_day,
+                       "sensing": ctx.sensing.describe(),
                        "tests": [t.to_dict() for t in tests]}, indent=2, allow_nan=False)
     _write_atomic(path, text)
     _write_atomic(backup_path(path), text)
@@ -286,13 +290,16 @@ def _session_json(path: Path) -> dict[str, Any]:
 
 def _session_of(data: dict[str, Any], ctx: SearchContext) -> Session:
     """The session in a JSON object of this station, every test checked."""
-    unknown = set(data) - {"station", "rate_kg_per_day", "tests"}
+    unknown = set(data) - {"station", "rate_kg_per_day", "sensing", "tests"}
     if unknown:
         raise SessionError(f"unknown key(s) {', '.join(sorted(unknown))}")
     rate = data.get("rate_kg_per_day")
     if rate is not None and not (isinstance(rate, int | float) and not isinstance(rate, bool)
                                  and math.isfinite(rate) and rate > 0):
         raise SessionError(f"rate_kg_per_day must be a number > 0 or null, got {rate!r}")
+    sensing = data.get("sensing")
+    if sensing is not None and not isinstance(sensing, str):
+        raise SessionError(f"sensing must be text, got {sensing!r}")
     raw = data.get("tests")
     if not isinstance(raw, list):
         raise SessionError("tests is not a list")
@@ -312,7 +319,7 @@ def _session_of(data: dict[str, Any], ctx: SearchContext) -> Session:
         tests.append(check_test(ctx, closed, float(hours),
                                 {g + 1: float(v) for g, v in enumerate(dp)}, where))
     return Session(data["station"], tuple(tests),
-                   None if rate is None else float(rate), "rate_kg_per_day" in data)
+                   None if rate is None else float(rate), "rate_kg_per_day" in data, sensing)
 
 
 def _damaged(path: Path, reason: str, ctx: SearchContext) -> SessionError:

@@ -104,6 +104,19 @@ def smooth_wander(n: int, dt_s: float, climate: CabinClimate, rng: np.random.Gen
     return np.asarray(y * np.sqrt((climate.wander_time_s + tau2) / climate.wander_time_s))
 
 
+def gas_temperature_K(time_s: F, dt_s: float, climate: CabinClimate,
+                      rng: np.random.Generator) -> F:
+    """The volume-mean gas temperature on a uniform grid ``time_s`` of step ``dt_s`` [K]:
+    the orbital and daily swings at random phases plus the smoothed wander (module doc)."""
+    phases = rng.uniform(0.0, 2.0 * np.pi, 2)
+    return np.asarray(
+        climate.mean_temperature_K
+        + climate.orbit_amplitude_K * np.sin(2.0 * np.pi * time_s / climate.orbit_period_s
+                                             + phases[0])
+        + climate.day_amplitude_K * np.sin(2.0 * np.pi * time_s / DAY_S + phases[1])
+        + smooth_wander(time_s.size, dt_s, climate, rng))
+
+
 @dataclass(frozen=True)
 class Consumables:
     """Gas the crew and life support add and remove [kg/day], and scheduled represses.
@@ -220,11 +233,7 @@ def cabin_truth(duration_s: float, *, volume_m3: float, pressure_Pa: float = 101
     co = consumables or Consumables()
     n = int(np.ceil(duration_s / dt_s)) + 1
     t = np.asarray(dt_s * np.arange(n), dtype=float)
-    phases = gen.uniform(0.0, 2.0 * np.pi, 2)
-    temp = (cl.mean_temperature_K
-            + cl.orbit_amplitude_K * np.sin(2.0 * np.pi * t / cl.orbit_period_s + phases[0])
-            + cl.day_amplitude_K * np.sin(2.0 * np.pi * t / DAY_S + phases[1])
-            + smooth_wander(n, dt_s, cl, gen))
+    temp = gas_temperature_K(t, dt_s, cl, gen)
     m_set = pressure_Pa * volume_m3 / (R_AIR * cl.mean_temperature_K)
     # k and s on each step [i, i+1], taken at the step's start
     k = np.zeros(n - 1)
