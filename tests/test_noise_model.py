@@ -138,7 +138,7 @@ def test_settle_note_white_noise_needs_the_cube_root_of_four() -> None:
     fit = _fit()
     note = settle_note(Interval(1.0, -1.0, 3.0) .scaled(1.0 / 86400.0), fit, None)
     more_h = (4 ** (1 / 3) - 1.0) * 3600.0 / 3600.0
-    assert "rules out a leak above 3 kg/day" in note
+    assert "rules out a leak steady over its 1 h above 3 kg/day" in note
     assert f"about {more_h:.3g} h more" in note
 
 

@@ -78,7 +78,7 @@ def test_astropi_record_raises_no_alarm(tmp_path: Path, iss) -> None:  # type: i
     assert -20 < q.low <= q.value <= q.high < 20  # bounded: a few kg/day either way
     assert v.effective_area_m2.low >= 0 and v.hole_diameter_m.low >= 0
     assert all(i.low >= 0 for i in v.forecast.gas_per_day_kg.values())
-    assert any("rules out a leak above" in n for n in v.notes)
+    assert any("rules out a leak steady over its" in n for n in v.notes)
 
 
 def test_astropi_board_temperature_is_not_taken_as_the_cabin_gas(tmp_path: Path, iss) -> None:  # type: ignore[no-untyped-def]

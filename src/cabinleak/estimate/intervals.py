@@ -50,8 +50,9 @@ def settle_note(q: Interval, fit: LawFit, wander: RateNoise | None) -> str:
         v = wander.span_sd_kg_per_s(t) if wander is not None else 0.0
         return math.hypot(w, v)
 
-    text = (f"the record rules out a leak above {bound * DAY_S:.3g} kg/day "
-            f"(95 % upper bound over {span / HOUR_S:.3g} h)")
+    text = (f"the record rules out a leak steady over its {span / HOUR_S:.3g} h above "
+            f"{bound * DAY_S:.3g} kg/day (95 % upper bound; one that began later is ruled "
+            "out only above what the leak test sees, on the detection line)")
     if total <= 0:
         return text
     lo, hi = span, span * 1e4

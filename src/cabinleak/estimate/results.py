@@ -271,7 +271,7 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
         # no leak shown: the bounds are the answer, the estimate is kept for the record
         q = v.leak_rate_kg_per_s
         lines.append(f"  leak rate        no leak shown: at most {max(q.high, 0) * DAY_S:.3g} "
-                     f"kg/day (95 % upper bound; estimate {rate})")
+                     f"kg/day (95 % upper bound on a steady leak; estimate {rate})")
         lines.append(f"  pressure rate    {dpdt}")
         lines.append(f"  effective area   Cd·A at most {v.effective_area_m2.high * 1e6:.3g} mm² "
                      "(95 %)")
