@@ -98,7 +98,7 @@ def delays(seeds: int) -> list[str]:
     rows = []
     for rate in (1.0, 3.0, 10.0, 30.0):
         # records long enough for the slowest: a day before, then up to 9 days of leak
-        days = 10.0 if rate < 3 else 4.0 if rate < 10 else 2.0
+        days = 10.0 if rate < 3 else 4.0 if rate < 30 else 2.0
         start = 1.0 * DAY_S
         found, delay, bounds = 0, [], []
         for seed in range(seeds):
