@@ -11,6 +11,7 @@ import math
 import numpy as np
 import pytest
 from scipy import integrate, stats
+from test_locate import THREE_MODULES  # tests/ is on sys.path under pytest
 
 from cabinleak.locate.baselines import ModuleByModule
 from cabinleak.locate.campaign import thermal_change_K
@@ -41,33 +42,8 @@ MMHG = 133.322387415  # Pa (exact definition: 101325/760)
 FEED_STEP = 0.10101 * MMHG  # public ISS feed, docs/calibration.md "step"
 HAND_STEP = 1.0 * MMHG
 
-#: Three modules in a row, a (10 m³) - b (20 m³) - c (30 m³).
-THREE = """
-name = "three"
-[[module]]
-id = "a"
-volume_m3 = 10
-pressure_Pa = 100000
-temperature_K = 300
-[[module]]
-id = "b"
-volume_m3 = 20
-pressure_Pa = 100000
-temperature_K = 300
-[[module]]
-id = "c"
-volume_m3 = 30
-pressure_Pa = 100000
-temperature_K = 300
-[[hatch]]
-id = "a-b"
-between = ["a", "b"]
-diameter_m = 0.8
-[[hatch]]
-id = "b-c"
-between = ["b", "c"]
-diameter_m = 0.8
-"""
+# three modules in a row, a (10 m³) - b (20 m³) - c (30 m³): the station of test_locate
+THREE = THREE_MODULES
 
 
 def triangle_density(y: float, mu: float, sd: float, r: float) -> float:
