@@ -67,7 +67,7 @@ class CrewState:
                 "lethal_ppO2_Pa": LETHAL_PPO2_PA, "lethal_ppCO2_Pa": LETHAL_PPCO2_PA}
 
 
-def _crossing(time_s: F, value: F, limit: float, below: bool) -> float | None:
+def first_crossing(time_s: F, value: F, limit: float, below: bool) -> float | None:
     """First time ``value`` crosses ``limit`` (linear between outputs), or None."""
     bad = value < limit if below else value > limit
     k = np.flatnonzero(bad)
@@ -88,9 +88,9 @@ def crew_state(time_s: F, module_ids: tuple[str, ...], crew_modules: tuple[str, 
     for mid in crew_modules:
         i = module_ids.index(mid)
         for t, cause in (
-            (_crossing(time_s, ppo2_Pa[:, i], LETHAL_PPO2_PA, True),
+            (first_crossing(time_s, ppo2_Pa[:, i], LETHAL_PPO2_PA, True),
              f"hypoxia: ppO2 below {LETHAL_PPO2_PA / MMHG_PA:.0f} mmHg"),
-            (_crossing(time_s, ppco2_Pa[:, i], LETHAL_PPCO2_PA, False),
+            (first_crossing(time_s, ppco2_Pa[:, i], LETHAL_PPCO2_PA, False),
              f"hypercapnia: ppCO2 above {LETHAL_PPCO2_PA / MMHG_PA:.0f} mmHg"),
         ):
             if t is not None and (first is None or t < first[0]):

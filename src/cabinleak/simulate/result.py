@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
 from cabinleak.physics.units import MMHG_PA, format_duration, format_mass_rate
-from cabinleak.simulate.crew import CrewState, crew_state
+from cabinleak.simulate.crew import CrewState, crew_state, first_crossing
 
 F = NDArray[np.float64]
 
@@ -67,16 +67,7 @@ class SimulationResult:
     def time_to_floor_s(self, floor_Pa: float) -> float | None:
         """First time any module is below ``floor_Pa`` (linear interpolation), or None."""
         check_floor(floor_Pa)
-        low = self.pressure_Pa.min(axis=1)
-        below = np.flatnonzero(low < floor_Pa)
-        if below.size == 0:
-            return None
-        k = int(below[0])
-        if k == 0:
-            return 0.0
-        p0, p1 = low[k - 1], low[k]
-        t0, t1 = self.time_s[k - 1], self.time_s[k]
-        return float(t0 + (t1 - t0) * (p0 - floor_Pa) / (p0 - p1))
+        return first_crossing(self.time_s, self.pressure_Pa.min(axis=1), floor_Pa, below=True)
 
     def to_dict(self, floor_Pa: float | None = None) -> dict[str, Any]:
         """The ``--json`` summary: final state per module and time to the floor."""
