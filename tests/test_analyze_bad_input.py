@@ -69,3 +69,15 @@ def test_a_pressure_already_below_the_floor_is_said(tmp_path: Path,
     assert main(["analyze", str(path), "--volume", "10m3", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert any("already below the floor" in n for n in out["notes"])
+
+
+def test_a_column_that_names_no_module_says_what_is_expected(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The EVA recording's 'depress_pump_status' has no module before the quantity."""
+    path = tmp_path / "eva.csv"
+    path.write_text("time,quest_pressure_mmHg,depress_pump_status\n"
+                    "2017-10-09T15:32:54Z,744.9,0\n2017-10-09T15:33:54Z,744.9,0\n"
+                    "2017-10-09T15:34:54Z,744.8,1\n")
+    err = _one_line(capsys, ["analyze", str(path), "--station", "iss"])
+    assert "'depress_pump_status' names no module" in err
+    assert "zvezda_depress_pump_status" in err

@@ -77,6 +77,11 @@ def module_of(channel: Channel, station: Station) -> str:
     for s in station.sensors:
         if _norm(s.id) == key:
             return s.module
+    if not key:
+        raise TelemetryError(f"column {channel.name!r} names no module: expected MODULE_ before "
+                             f"the quantity, e.g. {station.module_ids[0]}_{channel.name} "
+                             f"(modules of station {station.name!r}: "
+                             f"{', '.join(station.module_ids)})")
     raise TelemetryError(f"column {channel.name!r}: {channel.source!r} is not a module or "
                          f"sensor of station {station.name!r} "
                          f"(modules: {', '.join(station.module_ids)})")
