@@ -137,8 +137,10 @@ def _upwind_mixing_matrix(net: Network, M: F, N: F, link_flow: F,
 #: From this many modules the implicit solves factorise sparse matrices instead of
 #: inverting dense ones. A hatch graph has about one link per module, so the iteration
 #: matrices hold O(n) entries: a sparse LU costs O(n) on a tree where a dense inverse
-#: costs n³ (2000 modules: 13.6 s per simulated day dense; see docs/benchmarks.md).
-SPARSE_FROM_MODULES = 200
+#: costs n³. Measured (bench_scale, CPU per simulated day): dense is faster at 300
+#: modules (0.15 s against 0.29 s), sparse at 1000 (0.45 s against 1.36 s) and 2000
+#: (1.4 s against 10 s).
+SPARSE_FROM_MODULES = 550
 
 
 def _graph_jacobian(net: Network, ga: F, gb: F, gs: F | None) -> F:
