@@ -27,8 +27,11 @@ from cabinleak.station.model import (
     Leak,
     Module,
     Sensor,
+    Shield,
+    ShieldLayer,
     Station,
     Supply,
+    SurfaceElement,
 )
 
 _DIMENSIONS = {
@@ -179,12 +182,17 @@ def parse_station(text: str, *, source: str = "<string>") -> Station:
     sensors = tuple(_sensor(_Table(t, source, f"sensor #{i + 1}"), i)
                     for i, t in enumerate(_array(top, "sensor")))
     life_support, life_source = _life_support(top)
+    shields = tuple(_shield(_Table(t, source, f"shield #{i + 1}"))
+                    for i, t in enumerate(_array(top, "shield")))
+    surfaces = tuple(e for i, t in enumerate(_array(top, "surface"))
+                     for e in _surface(_Table(t, source, f"surface #{i + 1}")))
     defaults.used.update(("thermal", "temperature_K", "temperature", "pressure_Pa", "pressure"))
     defaults.check_unused()
     top.check_unused()
     return Station(name=name, modules=modules, hatches=hatches, leaks=leaks, supplies=supplies,
                    crew=crew, sensors=sensors, description=description, source=source,
-                   life_support=life_support, life_support_source=life_source)
+                   life_support=life_support, life_support_source=life_source,
+                   shields=shields, surfaces=surfaces)
 
 
 def _life_support(top: _Table) -> tuple[tuple[str, ...], str]:
@@ -355,3 +363,69 @@ def _sensor(t: _Table, index: int) -> Sensor:
     t.check_unused()
     return sensor
 
+
+
+def _inline_tables(t: _Table, key: str, example: str) -> list[Mapping[str, Any]]:
+    t.used.add(key)
+    value = t.data.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise t.error(f"{key} must be a non-empty list of tables, e.g. {key} = [{example}]")
+    return value
+
+
+def _shield(t: _Table) -> Shield:
+    """``[[shield]]``: a wall type; ``layers`` from outside in, the pressure wall last."""
+    sid = _identify(t, "shield", 0)
+    layers = []
+    for i, data in enumerate(_inline_tables(t, "layers", '{ layer = "wall", thickness = '
+                                                         '"4.8 mm" }')):
+        lt = _Table(data, t.src, f"{t.where} layer #{i + 1}")
+        kind = lt.text("layer")
+        if kind not in ("bumper", "stuffing", "wall"):
+            raise lt.error(f"layer must be bumper, stuffing or wall, got {kind!r}")
+        if kind == "stuffing" or (kind == "bumper" and lt.has("areal_density_kg_m2")):
+            layer = ShieldLayer(kind, areal_density_kg_m2=lt.number("areal_density_kg_m2"),
+                                material=lt.text("material", default=""))
+        else:
+            layer = ShieldLayer(kind, thickness_m=lt.quantity("thickness", "mm"),  # type: ignore[arg-type]
+                                material=lt.text("material", default=""))
+        lt.check_unused()
+        layers.append(layer)
+    shield = Shield(id=sid, kind=t.text("kind"),  # type: ignore[arg-type]  # checked in _validate
+                    layers=tuple(layers),
+                    standoff_m=t.quantity("standoff", "mm", default=0.0),
+                    source=t.text("source", default=""),
+                    estimate=t.boolean("estimate", False))
+    t.check_unused()
+    return shield
+
+
+def _surface(t: _Table) -> list[SurfaceElement]:
+    """``[[surface]]``: one module's elements; ``shield``, ``source`` and ``estimate`` given
+    at the top apply to every element that does not give its own."""
+    module = t.text("module")
+    t.where = f"surface of {module!r}"
+    shield = t.text("shield", default="") if t.has("shield") else ""
+    source = t.text("source", default="") if t.has("source") else ""
+    estimate = t.boolean("estimate", False)
+    out = []
+    for i, data in enumerate(_inline_tables(t, "elements", '{ face = "ram", area_m2 = 10 }')):
+        et = _Table(data, t.src, f"{t.where} element #{i + 1}")
+        face = et.text("face")
+        eid = et.text("id", default=f"{module}-{face}")
+        et.where = f"surface element {eid!r}"
+        covered = et.text("shielded_by", default="") if et.has("shielded_by") else ""
+        if covered and et.has("shield"):
+            raise et.error("give either shield (a wall type) or shielded_by (another "
+                           "element), not both")
+        element = SurfaceElement(
+            id=eid, module=module, area_m2=et.quantity("area", "m2"),
+            face=face,  # type: ignore[arg-type]  # checked in _validate
+            shield="" if covered else et.text("shield", default=shield),
+            shielded_by=covered,
+            source=et.text("source", default=source),
+            estimate=et.boolean("estimate", estimate))
+        et.check_unused()
+        out.append(element)
+    t.check_unused()
+    return out
