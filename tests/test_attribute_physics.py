@@ -95,6 +95,23 @@ def test_focusing_shielding_limits() -> None:
     assert float(low.shielding) == pytest.approx(0.5, abs=1e-4)
 
 
+def test_spacecraft_motion_factor_closed_form() -> None:
+    """K = 1 + u²/(3v²) for an isotropic stream (mean of |v − u|/v over directions),
+    u² = μ/r, v² = v∞² + 2μ/r; at 400 km with v∞ = 6 km/s and μ = 3.986e5 km³/s²:
+    u² = 58.807, v² = 153.61, K = 1.12761."""
+    u_sq = 3.986e5 / 6778.0
+    closed = 1.0 + u_sq / (3.0 * (36.0 + 2.0 * u_sq))
+    assert float(env.spacecraft_motion_factor(400e3)) == pytest.approx(closed, rel=1e-13, abs=0)
+    assert closed == pytest.approx(1.12761, rel=0, abs=1e-5)
+    # a direction average checked by quadrature: <|v ŵ - u x̂|>/v over the sphere
+    v, u = math.sqrt(36.0 + 2.0 * u_sq), math.sqrt(u_sq)
+    mu_cos = np.linspace(-1.0, 1.0, 200_001)
+    mean = float(np.mean(np.sqrt(v**2 + u**2 - 2 * u * v * mu_cos))) / v
+    assert mean == pytest.approx(closed, rel=1e-6, abs=0)
+    with pytest.raises(AttributeModelError, match=r"altitude_m must be above 100000 m, got 0$"):
+        env.spacecraft_motion_factor(0.0)
+
+
 def test_focusing_shielding_below_atmosphere() -> None:
     with pytest.raises(AttributeModelError, match=r"altitude_m must be above 100000 m, got 90000$"):
         env.focusing_shielding(90e3)
@@ -106,7 +123,8 @@ def test_focusing_shielding_below_atmosphere() -> None:
 def test_meteoroid_flux_is_grun_times_near_earth_factors() -> None:
     d, h = 0.7e-3, 420e3
     mass = 1.0 * math.pi / 6 * (d * 100) ** 3  # [g] at 1 g/cm³
-    expected = float(env.grun_flux(mass)) * float(env.focusing_shielding(h).combined)
+    expected = (float(env.grun_flux(mass)) * float(env.focusing_shielding(h).combined)
+                * float(env.spacecraft_motion_factor(h)))
     assert float(env.meteoroid_flux(d, h)) == pytest.approx(expected, rel=1e-14, abs=0)
     assert env.METEOROID_SPEED_KM_S == 19.0  # NASA TM-4527 average, MEM 3 guide §1.1
 
@@ -122,7 +140,8 @@ def test_meteoroid_flux_tm4527_density() -> None:
     h = 400e3
     assert float(env.meteoroid_flux(1e-3, h, None)) == float(env.meteoroid_flux(1e-3, h))
     # 1e-6 g at 2 g/cm³ is d = 0.0985 mm; at 1 g/cm³ it is 0.124 mm: in between, F(1e-6 g)
-    at_step = float(env.grun_flux(1e-6)) * float(env.focusing_shielding(h).combined)
+    at_step = (float(env.grun_flux(1e-6)) * float(env.focusing_shielding(h).combined)
+               * float(env.spacecraft_motion_factor(h)))
     assert float(env.meteoroid_flux(0.11e-3, h, None)) == pytest.approx(at_step, rel=1e-14, abs=0)
     d = np.geomspace(1e-6, 2e-2, 400)
     flux = env.meteoroid_flux(d, h, None)
