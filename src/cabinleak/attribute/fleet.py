@@ -113,7 +113,8 @@ class FleetRecord:
         lines += [f"  {'total':<40}{'':<22}{'':>9}{'':>7}{n:>10.3g}",
                   f"  * estimate (see the history's sources); Soyuz {soyuz:.3g}, Progress "
                   f"{progress:.3g}, station modules {n - soyuz - progress:.3g}",
-                  f"observed: {self.history.observed_penetrations} ({self.history.observed_source})",
+                  f"observed: {self.history.observed_penetrations} "
+                  f"({self.history.observed_source})",
                   f"P(at most {self.history.observed_penetrations} | these priors) = "
                   f"{self.probability_of_observed:.3g}   (Soyuz alone: {math.exp(-soyuz):.3g})"]
         lines += [f"note: {x}" for x in self.notes]
@@ -200,7 +201,8 @@ def fleet_record(history: History, env: Environment | None = None) -> FleetRecor
     inclination from ``env``, the debris year from each exposure)."""
     env = env or Environment()
     stations = {name: load_station(name) for name in {e.station for e in history.exposures}}
-    lines, notes = [], set()
+    lines: list[FleetLine] = []
+    notes: set[str] = set()
     for e in history.exposures:
         at = Environment(altitude_m=env.altitude_m, inclination_deg=env.inclination_deg,
                          year=e.year)

@@ -23,7 +23,7 @@ The directional factors and the stuffed-Whipple equation come from
 :mod:`cabinleak.attribute.directional` and :mod:`cabinleak.attribute.ballistic`; until
 those are present, :func:`face_flux_factor`, :func:`face_impact_angle_deg` and
 :func:`shield_critical_diameter_m` fall back on the interim approximations written
-below, and say so in :data:`INTERIM`.
+below, and say so (:func:`interim_notes`).
 """
 
 from __future__ import annotations
@@ -71,17 +71,25 @@ _INTERIM_FACTOR = {
     "debris": {"ram": 3.0, "wake": 0.0, "port": 1.5, "starboard": 1.5, "zenith": 0.0,
                "nadir": 0.0, "tumbling": 1.0},
 }
-_INTERIM_ANGLE_DEG = {"meteoroid": 45.0, "debris": {"ram": 30.0, "port": 60.0,
-                                                    "starboard": 60.0}}
+_INTERIM_ANGLE_DEG: dict[str, dict[str, float]] = {
+    "meteoroid": {}, "debris": {"ram": 30.0, "port": 60.0, "starboard": 60.0}}
 
-INTERIM: tuple[str, ...] = tuple(
-    note for note, absent in (
-        ("directional factors: interim approximation (no cabinleak.attribute.directional)",
-         _DIRECTIONAL is None),
-        ("stuffed Whipple: interim, a Whipple whose bumper carries the stuffing's areal "
-         "density (no ballistic.stuffed_whipple_critical_diameter)", _STUFFED is None))
-    if absent)
-"""What this module computes with its interim stand-ins (empty once the physics lands)."""
+_INTERIM_DIRECTIONAL = ("directional factors: interim approximation (no "
+                        "cabinleak.attribute.directional)")
+_INTERIM_STUFFED = ("stuffed Whipple: interim, a Whipple whose bumper carries the stuffing's "
+                    "areal density (no ballistic.stuffed_whipple_critical_diameter)")
+
+
+def interim_notes(station: Station, elements: Iterable[SurfaceElement]) -> tuple[str, ...]:
+    """What the risk of these elements computes with interim stand-ins (none once the
+    directional factors and the stuffed-Whipple equation are present)."""
+    notes = []
+    if _DIRECTIONAL is None:
+        notes.append(_INTERIM_DIRECTIONAL)
+    kinds = {station.shield(e.shield).kind for e in elements if e.shield}
+    if _STUFFED is None and "stuffed-whipple" in kinds:
+        notes.append(_INTERIM_STUFFED)
+    return tuple(notes)
 
 
 def face_flux_factor(population: str, face: str) -> float:
@@ -95,8 +103,7 @@ def face_impact_angle_deg(population: str, face: str) -> float:
     """Impact angle from the face's normal used for its ballistic limit [deg]."""
     if _DIRECTIONAL is not None:
         return float(_DIRECTIONAL.face_impact_angle_deg(population, face))
-    angle = _INTERIM_ANGLE_DEG[population]
-    return angle if isinstance(angle, float) else angle.get(face, 45.0)
+    return _INTERIM_ANGLE_DEG[population].get(face, 45.0)
 
 
 def _bumper_m(shield: Shield) -> tuple[float, str]:
@@ -346,7 +353,7 @@ def station_risk(station: Station, exposure_s: float, env: Environment | None = 
             estimate=any(e.estimate or (e.shield and station.shield(e.shield).estimate)
                          for e in own)))
     return StationRisk(station=station.name, exposure_s=exposure_s, environment=env,
-                       modules=tuple(rows), notes=INTERIM)
+                       modules=tuple(rows), notes=interim_notes(station, elements))
 
 
 def module_risk(station: Station, module: str, exposure_s: float,

@@ -169,17 +169,30 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     module = station.module(args.module)
     notes = []
-    if args.area is None:
-        area = sphere_area_m2(module.volume_m3)
-        notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
-                     "(an estimate; give --area)")
+    if args.wall is None and args.area is None and any(
+            e.module == module.id for e in station.surfaces):
+        from cabinleak.attribute.surfaces import interim_notes, module_risk
+
+        risk = module_risk(station, module.id, args.exposure.si, _environment(args),
+                           hole_m=args.hole.si)
+        notes.append(f"walls and areas: the module's MMOD surfaces in station {station.name!r} "
+                     "(each element by its face; see its [[surface]] sources)")
+        if args.speed is not None:
+            notes.append("--speed is not used with the station's surfaces (each population "
+                         "at its mean speed)")
+        notes += list(interim_notes(station, station.surface_of(module.id)))
     else:
-        area = args.area.si
-    if args.wall is None:
-        notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (no public figure; it "
-                     "overstates the MMOD prior, giving a natural cause the benefit of the "
-                     "doubt); give --wall")
-    risk = _risk(args, parse_wall(args.wall or DEFAULT_WALL), area)
+        if args.area is None:
+            area = sphere_area_m2(module.volume_m3)
+            notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
+                         "(an estimate; give --area, or surfaces in the station file)")
+        else:
+            area = args.area.si
+        if args.wall is None:
+            notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (the station file gives "
+                         "this module no MMOD surface; it overstates the MMOD prior, giving a "
+                         "natural cause the benefit of the doubt); give --wall")
+        risk = _risk(args, parse_wall(args.wall or DEFAULT_WALL), area)
     p_hole = risk.probability_hole or 0.0
     prior = prior_from(p_hole, source=f"physics: P(an MMOD hole of at least {args.hole} in "
                                       f"{module.id} over {args.exposure}) = {p_hole:.3g}")
@@ -260,9 +273,11 @@ def attribute_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hole", type=quantity("length", "2mm"), help="the hole's diameter, e.g. 2mm")
     p.add_argument("--evidence", help="evidence TOML file, or 'ms09' (the bundled example)")
     p.add_argument("--wall", type=wall_option,
-                   help=f"the module's wall (default {DEFAULT_WALL}, an estimate)")
+                   help="the module's wall (default: the module's MMOD surfaces in the station "
+                        f"file, else {DEFAULT_WALL}, an estimate)")
     p.add_argument("--area", type=quantity("area", "10m2"),
-                   help="the module's exposed area (default: a sphere of its volume)")
+                   help="the module's exposed area (default: its MMOD surfaces, else a sphere "
+                        "of its volume)")
     _environment_options(p)
     p.add_argument("--catalogue", action="store_true",
                    help="list the observations and their default likelihoods")

@@ -11,9 +11,9 @@ from cabinleak.station.loader import bundled_stations, load_station, parse_stati
 from cabinleak.station.model import (
     CO2_OUTPUT_KG_PER_DAY,
     FACES,
-    WALL_LAYERS,
     O2_USE_KG_PER_DAY,
     SUPPLY_GASES,
+    WALL_LAYERS,
     Crew,
     Hatch,
     Leak,

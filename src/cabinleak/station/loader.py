@@ -383,12 +383,14 @@ def _shield(t: _Table) -> Shield:
         kind = lt.text("layer")
         if kind not in ("bumper", "stuffing", "wall"):
             raise lt.error(f"layer must be bumper, stuffing or wall, got {kind!r}")
+        material = lt.text("material", default="")
         if kind == "stuffing" or (kind == "bumper" and lt.has("areal_density_kg_m2")):
-            layer = ShieldLayer(kind, areal_density_kg_m2=lt.number("areal_density_kg_m2"),
-                                material=lt.text("material", default=""))
+            layer = ShieldLayer(kind,  # type: ignore[arg-type]  # checked above
+                                areal_density_kg_m2=lt.number("areal_density_kg_m2"),
+                                material=material)
         else:
-            layer = ShieldLayer(kind, thickness_m=lt.quantity("thickness", "mm"),  # type: ignore[arg-type]
-                                material=lt.text("material", default=""))
+            layer = ShieldLayer(kind,  # type: ignore[arg-type]  # checked above
+                                thickness_m=lt.quantity("thickness", "mm"), material=material)
         lt.check_unused()
         layers.append(layer)
     shield = Shield(id=sid, kind=t.text("kind"),  # type: ignore[arg-type]  # checked in _validate
