@@ -107,20 +107,20 @@ def _mode(args: argparse.Namespace) -> str:
     if len(modes) > 1:
         raise UsageError(f"give one of --wall, --station, --fleet (got {', '.join(modes)})")
     mode = modes[0] if modes else "environment"
+    what = {"wall": "--wall", "station": "--station", "fleet": "--fleet",
+            "environment": "the environment alone (no --wall, --station or --fleet)"}[mode]
+    extra = {"wall": ("size", "module", "density"),
+             "station": ("size", "area", "speed", "density"),
+             "fleet": ("size", "area", "speed", "density", "module", "hole", "exposure"),
+             "environment": ("area", "exposure", "speed", "module", "hole")}[mode]
+    for option in extra:
+        if getattr(args, option) is not None:
+            raise UsageError(f"--{option} does not apply to {what}")
     need = {"wall": ("area", "exposure"), "station": ("exposure",), "fleet": (),
             "environment": ("size",)}[mode]
     for option in need:
         if getattr(args, option) is None:
-            what = "a wall's risk" if mode == "wall" else f"--{mode}" if mode != "environment" \
-                else "the environment alone"
             raise UsageError(f"--{option} is required for {what} (see cabinleak mmod --help)")
-    extra = {"wall": ("size", "module", "density"), "station": ("size", "area", "speed",
-             "density"), "fleet": ("size", "area", "speed", "density", "module", "hole"),
-             "environment": ("area", "exposure", "speed", "module", "hole")}[mode]
-    for option in extra:
-        if getattr(args, option) is not None:
-            raise UsageError(f"--{option} does not apply to "
-                             f"{'--' + mode if mode != 'environment' else 'the environment alone'}")
     if mode == "station" and args.hole is not None and not args.module:
         raise UsageError("--hole with --station needs --module")
     return mode
