@@ -312,3 +312,34 @@ def test_mmod_usage_errors(argv: list[str], expected: str,
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert expected in err and len(err.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------- the prior of `attribute`
+
+
+def test_attribute_prior_comes_from_the_module_surfaces(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With surfaces in the station file the prior is the module's (the same as
+    ``mmod --station --module --hole``); with --wall and --area, the wall given."""
+    argv = ["--module", "soyuz-om", "--exposure", "84d", "--hole", "1.8mm", "--json"]
+    assert main(["attribute", "--station", "iss", *argv]) == 0
+    risk = json.loads(capsys.readouterr().out)["risk"]
+    assert "surface elements" in risk["wall"]
+    assert main(["mmod", "--station", "iss", *argv]) == 0
+    same = json.loads(capsys.readouterr().out)
+    assert risk["probability_hole_at_least"] == pytest.approx(
+        same["probability_hole_at_least"], rel=1e-12, abs=0)
+    assert main(["attribute", "--station", "iss", *argv, "--wall", "single:0.15cm",
+                 "--area", "16m2"]) == 0
+    assert json.loads(capsys.readouterr().out)["risk"]["wall"].startswith("single wall 1.5 mm")
+
+
+def test_attribute_without_surfaces_uses_the_flagged_default(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "bare.toml"
+    path.write_text('name = "bare"\n[[module]]\nid = "cabin"\nvolume_m3 = 6\n')
+    assert main(["attribute", "--station", str(path), "--module", "cabin", "--exposure", "84d",
+                 "--hole", "2mm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["risk"]["wall"].startswith("single wall 1.5 mm")
+    assert any("no MMOD surface" in n for n in out["notes"])
