@@ -343,3 +343,17 @@ def test_attribute_without_surfaces_uses_the_flagged_default(
     out = json.loads(capsys.readouterr().out)
     assert out["risk"]["wall"].startswith("single wall 1.5 mm")
     assert any("no MMOD surface" in n for n in out["notes"])
+
+
+@pytest.mark.parametrize("population", ["meteoroid", "debris"])
+def test_face_factors_over_a_cube(population: str) -> None:
+    """A plate facing n in a stream of radiance L(ω) gets ∫L·max(ω·n, 0)dω, a randomly
+    tumbling plate ∫L dω/4; over the six faces of a cube, Σ_faces max(ω·n, 0) = |ωx| + |ωy|
+    + |ωz|, between 1 and √3 for every direction, so Σ_faces f lies between 4 and 4√3
+    whatever the stream, and is 6 for an isotropic one (the mean of |ωx| + |ωy| + |ωz| over
+    the sphere is 3/2). Meteoroids are isotropic but for Earth's shadow: within 15 % of 6."""
+    total = sum(surfaces.face_flux_factor(population, f)
+                for f in ("ram", "wake", "port", "starboard", "zenith", "nadir"))
+    assert 4.0 - 1e-9 <= total <= 4.0 * math.sqrt(3.0) + 1e-9
+    if population == "meteoroid":
+        assert total == pytest.approx(6.0, rel=0.15, abs=0)

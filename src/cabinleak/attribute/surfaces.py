@@ -60,19 +60,22 @@ def _optional(name: str) -> ModuleType | None:
 _DIRECTIONAL = _optional("cabinleak.attribute.directional")
 _STUFFED = getattr(ballistic, "stuffed_whipple_critical_diameter", None)
 
-# Interim directional factors (used only while cabinleak.attribute.directional is absent):
-# meteoroids isotropic with Earth blocking a cap of half-angle η (sin η = 6478/6778 at
-# 400 km, η = 72.9°, ξ = 0.647): zenith 1/ξ, nadir cos²η/ξ, the four sides sharing the rest
-# of a cube's 6; debris horizontal, from ahead and the sides: ram 3, port and starboard 1.5,
-# none on wake, zenith, nadir (also 6 over a cube).
+# Interim directional factors (used only while cabinleak.attribute.directional is absent).
+# A plate facing n in a stream of radiance L(ω) gets ∫L·max(ω·n, 0)dω; a randomly tumbling
+# plate ∫L dω/4. Meteoroids: isotropic with Earth blocking a cap of half-angle η around
+# nadir (sin η = 6478/6778 at 400 km, η = 72.9°, ξ = (1 + cos η)/2 = 0.647): zenith 1/ξ,
+# nadir cos²η/ξ, the four sides sharing the rest of a cube's 6. Debris: horizontal, its
+# azimuth uniform within ±45° of ram: ram 4·E[cos φ] = 3.60, port and starboard
+# 4·E[max(sin φ, 0)] = 0.75 each, none on wake, zenith or nadir; mean angles 22.5° on ram,
+# 67.5° on the sides.
 _INTERIM_FACTOR = {
     "meteoroid": {"ram": 1.080, "wake": 1.080, "port": 1.080, "starboard": 1.080,
                   "zenith": 1.546, "nadir": 0.134, "tumbling": 1.0},
-    "debris": {"ram": 3.0, "wake": 0.0, "port": 1.5, "starboard": 1.5, "zenith": 0.0,
+    "debris": {"ram": 3.601, "wake": 0.0, "port": 0.746, "starboard": 0.746, "zenith": 0.0,
                "nadir": 0.0, "tumbling": 1.0},
 }
 _INTERIM_ANGLE_DEG: dict[str, dict[str, float]] = {
-    "meteoroid": {}, "debris": {"ram": 30.0, "port": 60.0, "starboard": 60.0}}
+    "meteoroid": {}, "debris": {"ram": 22.5, "port": 67.5, "starboard": 67.5}}
 
 _INTERIM_DIRECTIONAL = ("directional factors: interim approximation (no "
                         "cabinleak.attribute.directional)")
