@@ -178,11 +178,11 @@ def _rates(station: Station, keys: Sequence[tuple[str, str]], env: Environment,
         shield = station.shield(shield_id)
         for pop in POPULATIONS:
             factor = face_flux_factor(pop, face)
+            if factor <= 0.0:  # none of this population reaches the face
+                continue
             speed, rho = SPEED_M_S[pop], DENSITY_KG_M3[pop]
             dc = shield_critical_diameter_m(shield, speed, face_impact_angle_deg(pop, face), rho)
             crit[pop][k] = dc
-            if factor <= 0.0:
-                continue
             per[pop][k] = factor * float(flux[pop](dc))
             if holes is not None and hole_m is not None:
                 dh = max(dc, _hole_diameter_m(shield, hole_m, speed, rho))
