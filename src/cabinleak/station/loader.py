@@ -4,6 +4,31 @@ In a file, a field with a unit suffix takes a number (``volume_m3 = 100``); the 
 field without the suffix takes a string with a unit (``volume = "3531 ft3"``,
 ``pressure = "760 mmHg"``). Every problem raises :class:`StationError` naming the file,
 the item and the bound.
+
+MMOD surfaces: a ``[[shield]]`` is a wall type, its ``layers`` listed from outside in with
+the pressure wall last; a ``[[surface]]`` lists one module's elements, each with its face
+and area, its shield (or the surface's) or ``shielded_by`` another element::
+
+    [[shield]]
+    id = "lab-stuffed"
+    kind = "stuffed-whipple"       # single, whipple, stuffed-whipple, multi-shock
+    standoff = "11.4 cm"           # outer face of the first layer to the pressure wall
+    layers = [
+      { layer = "bumper", thickness = "1.27 mm", material = "Al6061-T6" },
+      { layer = "stuffing", areal_density_kg_m2 = 6.0 },
+      { layer = "wall", thickness = "4.8 mm", material = "Al2219-T87" },
+    ]
+    source = "..."
+
+    [[surface]]
+    module = "destiny"
+    shield = "lab-stuffed"         # for every element that names none
+    source = "..."
+    elements = [
+      { face = "ram", area_m2 = 14.3 },            # id "destiny-ram" by default
+      { face = "wake", area_m2 = 14.3, shield = "lab-whipple" },
+      { id = "behind", face = "zenith", area_m2 = 2.0, shielded_by = "destiny-ram" },
+    ]
 """
 
 from __future__ import annotations
