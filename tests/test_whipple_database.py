@@ -114,8 +114,9 @@ def rates_table() -> str:
     lines = ["t_b/d band      shots  original  de-rated"]
     for lo, hi in ((0.0, np.inf), (0.0, 0.2), *BANDS):
         m = (s.tb_over_d >= lo) & (s.tb_over_d < hi)
-        lines.append(f"[{lo:g}, {hi:g})".ljust(16) + f"{int(m.sum()):5d}  "
-                     f"{100 * correct(False)[m].mean():7.1f}%  {100 * correct(True)[m].mean():7.1f}%")
+        before, after = 100 * correct(False)[m].mean(), 100 * correct(True)[m].mean()
+        lines.append(f"[{lo:g}, {hi:g})".ljust(16)
+                     + f"{int(m.sum()):5d}  {before:7.1f}%  {after:7.1f}%")
     return "\n".join(lines)
 
 
