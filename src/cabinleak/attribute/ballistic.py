@@ -186,10 +186,13 @@ def single_wall_critical_diameter(
 
         d_c = [ t·BH^0.25·(ρt/ρp)^β / (k·K·(V·cos θ)^(2/3)) ]^(18/19),  K = 5.24/C^(2/3)
 
-    β = 1/2 for ρp/ρt < 1.5 and 2/3 otherwise. The 2/3 follows Cour-Palais (1987) as
-    recalled here and as stated in the project reference; pyBLOSSUM's implementation
-    (BLE_singleWall.py) uses 3/2 for that branch. The source text was not available to
-    settle it; only the β = 1/2 branch is exercised by the reference vectors.
+    β = 1/2 for ρp/ρt < 1.5 and 2/3 otherwise, as in NASA/TM-2009-214785 eqs. 4-1, 4-2,
+    4-6 and Christiansen (1993) eqs. 1a/1b (pyBLOSSUM's BLE_singleWall.py uses 3/2 for
+    the dense branch, which those sources contradict). Validated range (HB09 Table 4-1):
+    aluminium, 0-85°, below 8 km/s; it slightly over-predicts penetration above 45°.
+    The project accepts 0-75° and 1-72 km/s (``SPEED_RANGE_M_S``). With ρt = 2.713
+    g/cm³ it reproduces pyBLOSSUM's validation/singleWall.xlsx BLAP curve to 5 digits
+    (tests/test_mmod_published.py).
 
     References
     ----------
