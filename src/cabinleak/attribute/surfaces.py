@@ -19,25 +19,22 @@ per (wall, face) pair and the elements are an area array: a surface refined into
 elements costs the same few ballistic and flux evaluations as the unrefined one
 (``benchmarks/bench_mmod.py``).
 
-The directional factors and the stuffed-Whipple equation come from
-:mod:`cabinleak.attribute.directional` and :mod:`cabinleak.attribute.ballistic`; until
-those are present, :func:`face_flux_factor`, :func:`face_impact_angle_deg` and
-:func:`shield_critical_diameter_m` fall back on the interim approximations written
-below, and say so (:func:`interim_notes`).
+Wall types and their ballistic limits (:mod:`.ballistic`): single wall (Cour-Palais /
+Christiansen), Whipple (JSC), stuffed Whipple (Christiansen & Kerr, Nextel/Kevlar),
+multi-shock (Christiansen, Nextel bumpers, aluminium wall); face factors and impact
+angles: :mod:`.directional`, at the exposure's altitude.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from cabinleak.attribute import AttributeModelError, ballistic, environment
+from cabinleak.attribute import AttributeModelError, ballistic, directional, environment
 from cabinleak.attribute.risk import Environment, Risk
 from cabinleak.station import Shield, Station, SurfaceElement
 
@@ -50,63 +47,14 @@ DEFAULT_BUMPER = "Al6061-T6"
 DEFAULT_WALL = "Al2219-T87"
 
 
-def _optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
+def face_flux_factor(population: str, face: str, altitude_m: float = 400e3) -> float:
+    """Flux on a face relative to the randomly tumbling plate [-] (:mod:`.directional`)."""
+    return directional.face_flux_factor(population, face, altitude_m=altitude_m)
 
 
-_DIRECTIONAL = _optional("cabinleak.attribute.directional")
-_STUFFED = getattr(ballistic, "stuffed_whipple_critical_diameter", None)
-
-# Interim directional factors (used only while cabinleak.attribute.directional is absent).
-# A plate facing n in a stream of radiance L(ω) gets ∫L·max(ω·n, 0)dω; a randomly tumbling
-# plate ∫L dω/4. Meteoroids: isotropic with Earth blocking a cap of half-angle η around
-# nadir (sin η = 6478/6778 at 400 km, η = 72.9°, ξ = (1 + cos η)/2 = 0.647): zenith 1/ξ,
-# nadir cos²η/ξ, the four sides sharing the rest of a cube's 6. Debris: horizontal, its
-# azimuth uniform within ±45° of ram: ram 4·E[cos φ] = 3.60, port and starboard
-# 4·E[max(sin φ, 0)] = 0.75 each, none on wake, zenith or nadir; mean angles 22.5° on ram,
-# 67.5° on the sides.
-_INTERIM_FACTOR = {
-    "meteoroid": {"ram": 1.080, "wake": 1.080, "port": 1.080, "starboard": 1.080,
-                  "zenith": 1.546, "nadir": 0.134, "tumbling": 1.0},
-    "debris": {"ram": 3.601, "wake": 0.0, "port": 0.746, "starboard": 0.746, "zenith": 0.0,
-               "nadir": 0.0, "tumbling": 1.0},
-}
-_INTERIM_ANGLE_DEG: dict[str, dict[str, float]] = {
-    "meteoroid": {}, "debris": {"ram": 22.5, "port": 67.5, "starboard": 67.5}}
-
-_INTERIM_DIRECTIONAL = ("directional factors: interim approximation (no "
-                        "cabinleak.attribute.directional)")
-_INTERIM_STUFFED = ("stuffed Whipple: interim, a Whipple whose bumper carries the stuffing's "
-                    "areal density (no ballistic.stuffed_whipple_critical_diameter)")
-
-
-def interim_notes(station: Station, elements: Iterable[SurfaceElement]) -> tuple[str, ...]:
-    """What the risk of these elements computes with interim stand-ins (none once the
-    directional factors and the stuffed-Whipple equation are present)."""
-    notes = []
-    if _DIRECTIONAL is None:
-        notes.append(_INTERIM_DIRECTIONAL)
-    kinds = {station.shield(e.shield).kind for e in elements if e.shield}
-    if _STUFFED is None and "stuffed-whipple" in kinds:
-        notes.append(_INTERIM_STUFFED)
-    return tuple(notes)
-
-
-def face_flux_factor(population: str, face: str) -> float:
-    """Flux on a face relative to the randomly tumbling plate [-]."""
-    if _DIRECTIONAL is not None:
-        return float(_DIRECTIONAL.face_flux_factor(population, face))
-    return _INTERIM_FACTOR[population][face]
-
-
-def face_impact_angle_deg(population: str, face: str) -> float:
-    """Impact angle from the face's normal used for its ballistic limit [deg]."""
-    if _DIRECTIONAL is not None:
-        return float(_DIRECTIONAL.face_impact_angle_deg(population, face))
-    return _INTERIM_ANGLE_DEG[population].get(face, 45.0)
+def face_impact_angle_deg(population: str, face: str, altitude_m: float = 400e3) -> float:
+    """Mean impact angle from the face's normal, for its ballistic limit [deg]."""
+    return directional.face_impact_angle_deg(population, face, altitude_m=altitude_m)
 
 
 def _bumper_m(shield: Shield) -> tuple[float, str]:
@@ -117,30 +65,40 @@ def _bumper_m(shield: Shield) -> tuple[float, str]:
     return total, metal[0] if metal else DEFAULT_BUMPER
 
 
+def _bumpers_kg_m2(shield: Shield) -> float:
+    """Total areal density of the bumpers [kg/m²] (a metal one: thickness × density)."""
+    return float(sum(b.areal_density_kg_m2 or b.thickness_m * ballistic.wall_material(
+        b.material or DEFAULT_BUMPER).density_kg_m3 for b in shield.bumpers))
+
+
 def shield_critical_diameter_m(shield: Shield, speed_m_s: float, angle_deg: float,
                                density_kg_m3: float) -> float:
     """Critical diameter of a wall type at a speed and angle [m] (ballistic limit by kind).
 
-    single: Cour-Palais/Christiansen; whipple: JSC Whipple; stuffed-whipple: Christiansen's
-    Nextel/Kevlar stuffed Whipple; multi-shock: the JSC Whipple with the bumpers' total
-    thickness at the whole standoff (a conservative stand-in: spreading the same mass over
-    several bumpers stops more).
+    single: Cour-Palais/Christiansen; whipple: JSC Whipple; stuffed-whipple: Christiansen &
+    Kerr's Nextel/Kevlar stuffed Whipple; multi-shock: Christiansen's multi-shock equation
+    on the bumpers' total areal density. A fabric bumper of a Whipple counts as the
+    aluminium of its areal density. A mean obliquity beyond the equations' range (debris on
+    a port or starboard face arrives at about 78°) is taken at the range's end, 75°: the
+    conservative side, since a grazing impact needs a larger particle.
     """
+    angle_deg = min(angle_deg, ballistic.ANGLE_RANGE_DEG[1])
     wall = shield.wall
     wall_mat = wall.material or DEFAULT_WALL
     if shield.kind == "single":
         return float(ballistic.single_wall_critical_diameter(
             wall.thickness_m, speed_m_s, angle_deg=angle_deg, target=wall_mat,
             projectile_density_kg_m3=density_kg_m3))
+    if shield.kind == "multi-shock":
+        return float(ballistic.multi_shock_critical_diameter(
+            _bumpers_kg_m2(shield), wall.thickness_m, shield.standoff_m, speed_m_s,
+            angle_deg=angle_deg, projectile_density_kg_m3=density_kg_m3, wall=wall_mat))
     bumper_m, bumper_mat = _bumper_m(shield)
-    if shield.kind == "stuffed-whipple" and _STUFFED is not None:
-        yield_ksi = ballistic.wall_material(wall_mat).yield_strength_Pa / ballistic.PA_PER_KSI
-        return float(_STUFFED(bumper_m, wall.thickness_m, shield.standoff_m, speed_m_s,
-                              stuffing_areal_density_kg_m2=shield.stuffing_kg_m2,
-                              angle_deg=angle_deg, projectile_density_kg_m3=density_kg_m3,
-                              wall_yield_ksi=yield_ksi))
     if shield.kind == "stuffed-whipple":
-        bumper_m += shield.stuffing_kg_m2 / ballistic.wall_material(DEFAULT_BUMPER).density_kg_m3
+        return float(ballistic.stuffed_whipple_critical_diameter(
+            bumper_m, wall.thickness_m, shield.standoff_m, speed_m_s,
+            stuffing_areal_density_kg_m2=shield.stuffing_kg_m2, angle_deg=angle_deg,
+            projectile_density_kg_m3=density_kg_m3, bumper=bumper_mat, wall=wall_mat))
     return float(ballistic.whipple_critical_diameter(
         bumper_m, wall.thickness_m, shield.standoff_m, speed_m_s, angle_deg=angle_deg,
         bumper=bumper_mat, wall=wall_mat, projectile_density_kg_m3=density_kg_m3))
@@ -177,11 +135,12 @@ def _rates(station: Station, keys: Sequence[tuple[str, str]], env: Environment,
             continue
         shield = station.shield(shield_id)
         for pop in POPULATIONS:
-            factor = face_flux_factor(pop, face)
+            factor = face_flux_factor(pop, face, env.altitude_m)
             if factor <= 0.0:  # none of this population reaches the face
                 continue
             speed, rho = SPEED_M_S[pop], DENSITY_KG_M3[pop]
-            dc = shield_critical_diameter_m(shield, speed, face_impact_angle_deg(pop, face), rho)
+            angle = face_impact_angle_deg(pop, face, env.altitude_m)
+            dc = shield_critical_diameter_m(shield, speed, angle, rho)
             crit[pop][k] = dc
             per[pop][k] = factor * float(flux[pop](dc))
             if holes is not None and hole_m is not None:
@@ -356,7 +315,7 @@ def station_risk(station: Station, exposure_s: float, env: Environment | None = 
             estimate=any(e.estimate or (e.shield and station.shield(e.shield).estimate)
                          for e in own)))
     return StationRisk(station=station.name, exposure_s=exposure_s, environment=env,
-                       modules=tuple(rows), notes=interim_notes(station, elements))
+                       modules=tuple(rows))
 
 
 def module_risk(station: Station, module: str, exposure_s: float,

@@ -171,7 +171,7 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     notes = []
     if args.wall is None and args.area is None and any(
             e.module == module.id for e in station.surfaces):
-        from cabinleak.attribute.surfaces import interim_notes, module_risk
+        from cabinleak.attribute.surfaces import module_risk
 
         risk = module_risk(station, module.id, args.exposure.si, _environment(args),
                            hole_m=args.hole.si)
@@ -180,7 +180,6 @@ def cmd_attribute(args: argparse.Namespace) -> int:
         if args.speed is not None:
             notes.append("--speed is not used with the station's surfaces (each population "
                          "at its mean speed)")
-        notes += list(interim_notes(station, station.surface_of(module.id)))
     else:
         if args.area is None:
             area = sphere_area_m2(module.volume_m3)
