@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -359,3 +360,24 @@ def test_face_factors_over_a_cube(population: str) -> None:
         assert total == pytest.approx(6.0, rel=0.15, abs=0)
     # the directional model keeps the environment model's total: six faces average to 1
     assert total == pytest.approx(6.0, rel=0, abs=1e-9)
+
+
+def test_a_ram_face_takes_more_than_a_wake_face(small: Station) -> None:
+    """The same wall and area on the wake face meets no debris at all (issue 11, item 2)."""
+    plate = small.surface_of("lab")[0]
+    for face in ("ram", "wake"):
+        st = small.replace(surfaces=(dataclasses.replace(plate, face=face),))
+        by = station_risk(st, YEAR_S).expected_by_source
+        if face == "ram":
+            ram = by
+        else:
+            assert by["debris"] == 0.0 and by["meteoroid"] > 0.0
+            assert by["meteoroid"] < ram["meteoroid"] and ram["debris"] > 0.0
+
+
+def test_removing_a_vehicle_removes_its_surfaces() -> None:
+    iss = load_station("iss")
+    left = iss.without(["soyuz"])
+    assert not {"soyuz-om", "soyuz-dm"} & {e.module for e in left.surfaces}
+    assert len(left.surfaces) == len(iss.surfaces) - len(iss.surface_of("soyuz-om")) - len(
+        iss.surface_of("soyuz-dm"))
