@@ -100,6 +100,12 @@ OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("mmod", "--year"): (NUMBER,),
     ("mmod", "--speed"): (Q, "7km/s"),
     ("mmod", "--json"): (FLAG,),
+    ("mmod", "--size"): (Q, "1mm"),
+    ("mmod", "--density"): (TEXT,),  # a density with its unit, read by density_option
+    ("mmod", "--station"): (TEXT,),
+    ("mmod", "--module"): (TEXT,),
+    ("mmod", "--fleet"): (FLAG,),
+    ("mmod", "--history"): (TEXT,),
     ("attribute", "--station"): (TEXT,),
     ("attribute", "--module"): (TEXT,),
     ("attribute", "--exposure"): (Q, "60d"),
