@@ -171,6 +171,7 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
     if progress is not None:
         progress(done, spec.scenarios)
     attempts = dict.fromkeys((ch.index for ch in todo), 0)
+    failures: list[str] = []
     try:
         pending = {ex.submit(chunk_fn, model, ch.index, seeds[ch.index], ch.first, ch.size): ch
                    for ch in todo}
@@ -182,10 +183,12 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
                 except Exception as exc:  # noqa: BLE001 - retried, then reported with the chunk
                     attempts[ch.index] += 1
                     if attempts[ch.index] > retries:
-                        raise CampaignRunError(
+                        # the others go on (and are written): a rerun resumes from them
+                        failures.append(
                             f"chunk {ch.index} (scenarios {ch.first}-{ch.first + ch.size - 1})"
                             f" failed {attempts[ch.index]} times: {type(exc).__name__}: "
-                            f"{exc}") from None
+                            f"{exc}")
+                        continue
                     if isinstance(exc, BrokenProcessPool) and executor_factory is not None:
                         if own:
                             ex.shutdown(wait=False, cancel_futures=True)
@@ -210,6 +213,10 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
     finally:
         if own:
             ex.shutdown(wait=True)
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        where = f"; rerun with --out {out} to resume" if out is not None else ""
+        raise CampaignRunError(f"{failures[0]}{more}{where}")
     if out is not None:
         import pyarrow.parquet as pq
 
