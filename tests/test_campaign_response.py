@@ -61,7 +61,7 @@ def test_summary_by_hand(tiny):
     is every 5 mm hole (evacuated under module by module only): (b − c)/n."""
     from cabinleak.campaign.results import summarize
 
-    spec, model, t = tiny
+    _spec, model, t = tiny
     s = summarize(t, station="three", policies=model.policies, penetrations_per_year=2.0)
     hole = t["hole_mm"].to_numpy()
     n = len(hole)

@@ -89,14 +89,14 @@ def run_chunk(model: CampaignModel, chunk: int, seed: np.random.SeedSequence,
                          rng, n, first, chunk)
     try:
         return {**inputs, **_play(model, inputs, slice(None)), "error": np.full(n, "", object)}
-    except Exception:  # noqa: BLE001 - retried one by one below, each failure recorded
+    except Exception:  # retried one by one below, each failure recorded
         pass
     rows = []
     for i in range(n):
         try:
             rows.append({**_play(model, inputs, slice(i, i + 1)),
                          "error": np.array([""], dtype=object)})
-        except Exception as exc:  # noqa: BLE001 - a failing scenario is recorded, not fatal
+        except Exception as exc:  # a failing scenario is recorded, not fatal
             rows.append(_failed(model, f"{type(exc).__name__}: {exc}"))
     out = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     return {**inputs, **out}

@@ -64,7 +64,7 @@ def _times_figure(table: Any, policies: tuple[str, ...]) -> Figure:
     if any(v.size for v in finite):
         lo = min(float(v.min()) for v in finite if v.size)
         hi = max(float(v.max()) for v in finite if v.size)
-        bins = np.geomspace(lo / 1.01, hi * 1.01, 50) / 3600.0
+        bins = list(np.geomspace(lo / 1.01, hi * 1.01, 50) / 3600.0)
         for (label, _), v in zip(series, finite, strict=True):
             if v.size:
                 ax.hist(v / 3600.0, bins=bins, histtype="step", lw=1.5, label=label)

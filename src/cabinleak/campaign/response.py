@@ -220,7 +220,7 @@ def respond(module: NDArray[np.integer], cd_area_m2: F, asleep: B, draw: NDArray
         # the leaking module after isolation, until the patch
         p_leak_patch = p_safe * np.exp(-c_m * pr.patch_s)
         nominal_path = detected & ~evac
-        p_h = p_at(horizon)
+        p_h = p_at(np.full_like(c_s, horizon))
         gas_lost = np.where(
             nominal_path,
             (p0 - p_safe) * mass_per_pa + (p_safe - p_leak_patch) * v_m / gasx.rt_J_per_kg,

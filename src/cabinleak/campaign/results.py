@@ -19,6 +19,7 @@ proportion. Statistical Science 16, 101–133.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -44,7 +45,8 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # at k = 0 or n the interval ends at p̂ exactly (rounding would leave it off by 1e-17)
+    return (0.0 if k == 0 else max(0.0, centre - half), 1.0 if k == n else min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def _counts(outcome: np.ndarray, mask: np.ndarray) -> tuple[int, ...]:
 def size_band_labels() -> tuple[str, ...]:
     edges = SIZE_BANDS_MM
     out = [f"< {edges[0]:g} mm"]
-    out += [f"{a:g}-{b:g} mm" for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    out += [f"{a:g}-{b:g} mm" for a, b in itertools.pairwise(edges)]
     return (*out, f">= {edges[-1]:g} mm")
 
 

@@ -52,7 +52,7 @@ class InlineExecutor(Executor):
         fut: Future[Any] = Future()
         try:
             fut.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the future
+        except BaseException as exc:  # handed to the caller through the future
             fut.set_exception(exc)
         return fut
 
@@ -180,7 +180,7 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
                 ch = pending.pop(fut)
                 try:
                     cols = fut.result()
-                except Exception as exc:  # noqa: BLE001 - retried, then reported with the chunk
+                except Exception as exc:  # retried, then reported with the chunk
                     attempts[ch.index] += 1
                     if attempts[ch.index] > retries:
                         # the others go on (and are written): a rerun resumes from them

@@ -96,7 +96,7 @@ def _dask_client(args: argparse.Namespace) -> Any:
                          ) from None
     if args.scheduler:
         try:
-            return Client(args.scheduler, timeout="10s")
+            return Client(args.scheduler, timeout="5s")
         except (OSError, TimeoutError, ValueError) as exc:
             raise UsageError(f"--scheduler: cannot reach {args.scheduler}: {exc}") from None
     cluster = LocalCluster(n_workers=args.workers or 1, threads_per_worker=1,
