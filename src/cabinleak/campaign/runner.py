@@ -173,7 +173,7 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
     attempts = dict.fromkeys((ch.index for ch in todo), 0)
     failures: list[str] = []
     try:
-        pending = {ex.submit(chunk_fn, model, ch.index, seeds[ch.index], ch.first, ch.size): ch
+        pending = {ex.submit(_task, chunk_fn, model, ch.index, seeds[ch.index], ch.first, ch.size): ch
                    for ch in todo}
         while pending:
             for fut in _completed(pending):
@@ -197,16 +197,15 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
                         lost = list(pending.values())
                         pending.clear()
                         for c in [ch, *lost]:
-                            pending[ex.submit(chunk_fn, model, c.index, seeds[c.index],
+                            pending[ex.submit(_task, chunk_fn, model, c.index, seeds[c.index],
                                               c.first, c.size)] = c
                     else:
-                        pending[ex.submit(chunk_fn, model, ch.index, seeds[ch.index],
+                        pending[ex.submit(_task, chunk_fn, model, ch.index, seeds[ch.index],
                                           ch.first, ch.size)] = ch
                     break  # `pending` changed: wait on the new set
-                table = to_table(model, cols)
                 if out is not None:
-                    _write(table, chunk_path(out, ch.index))
-                tables[ch.index] = table
+                    _write(cols, chunk_path(out, ch.index))
+                tables[ch.index] = _read(cols)
                 done += ch.size
                 if progress is not None:
                     progress(done, spec.scenarios)
@@ -231,11 +230,29 @@ def _completed(pending: dict[Future[Any], Chunk]) -> Iterator[Future[Any]]:
     return as_completed(list(pending))
 
 
-def _write(table: Any, path: Path) -> None:
+def _task(chunk_fn: ChunkFn, model: CampaignModel, chunk: int, seed: np.random.SeedSequence,
+          first: int, n: int) -> bytes:
+    """One chunk on a worker, returned as the bytes of its Parquet file: the encoding (the
+    costliest step after the scenarios themselves) runs on the workers, and the bytes
+    are compact to send."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
+    sink = pa.BufferOutputStream()
+    pq.write_table(to_table(model, chunk_fn(model, chunk, seed, first, n)), sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _read(data: bytes) -> Any:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(data))
+
+
+def _write(data: bytes, path: Path) -> None:
     tmp = path.with_suffix(".tmp")
-    pq.write_table(table, tmp)
+    tmp.write_bytes(data)
     os.replace(tmp, path)
 
 
