@@ -32,15 +32,24 @@ def _outcome_figure(summary: CampaignSummary) -> Figure:
     return fig
 
 
-def _breakdown_figure(rows: tuple[Breakdown, ...], title: str) -> Figure:
+def _breakdown_figure(rows: tuple[Breakdown, ...], title: str,
+                      policies: tuple[str, ...]) -> Figure:
+    """Stacked non-nominal outcomes per group under the campaign's policy; a black mark
+    for the evacuation probability under the comparison policy (same scenarios)."""
     fig = Figure(figsize=(9, 3.6))
     ax = fig.add_subplot()
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
     for k in range(1, len(OUTCOMES)):
         v = np.array([r.counts[k] / r.n if r.n else 0.0 for r in rows])
-        ax.bar(x, v, bottom=bottom, color=_COLOURS[k], label=OUTCOMES[k])
+        ax.bar(x, v, bottom=bottom, color=_COLOURS[k], label=f"{OUTCOMES[k]} ({policies[0]})")
         bottom += v
+    if len(policies) > 1:
+        alt = np.array([r.other_evacuated / r.n if r.n else 0.0 for r in rows])
+        ax.plot(x, alt, "k_", ms=14, mew=2, label=f"evacuated ({policies[1]})")
+    if not bottom.any() and not (len(policies) > 1 and alt.any()):
+        ax.text(0.5, 0.5, "no scenario left the nominal path", transform=ax.transAxes,
+                ha="center", va="center", color="0.4")
     ax.set_xticks(x, [r.group for r in rows], rotation=60, ha="right", fontsize=8)
     ax.set_ylabel("probability of the outcome")
     ax.set_title(title, fontsize=10)
@@ -79,9 +88,10 @@ def _times_figure(table: Any, policies: tuple[str, ...]) -> Figure:
 
 def _rows(rows: tuple[Breakdown, ...], name: str) -> tuple[tuple[str, ...], ...]:
     head = (name, "scenarios", *(f"{o} (count)" for o in OUTCOMES[1:]),
-            *(f"P({o})" for o in OUTCOMES[1:]))
+            *(f"P({o})" for o in OUTCOMES[1:]), "evacuated, other policy (count)")
     body = tuple((r.group, str(r.n), *(str(r.counts[k]) for k in range(1, len(OUTCOMES))),
-                  *(f"{r.proportion(k).p:.3%}" for k in range(1, len(OUTCOMES))))
+                  *(f"{r.proportion(k).p:.3%}" for k in range(1, len(OUTCOMES))),
+                  str(r.other_evacuated))
                  for r in rows)
     return (head, *body)
 
@@ -99,10 +109,12 @@ def write_campaign_report(path: str | Path, summary: CampaignSummary, table: Any
                        *((p.name, f"{p.p:.4%}", f"[{p.low:.4%}, {p.high:.4%}]",
                           str(p.count), str(p.n)) for p in summary.outcomes))),
         Section("By module (leak site)",
-                figures=(_breakdown_figure(summary.by_module, "outcomes by leak site"),),
+                figures=(_breakdown_figure(summary.by_module, "outcomes by leak site",
+                                           policies),),
                 table=_rows(summary.by_module, "module")),
         Section("By hole size",
-                figures=(_breakdown_figure(summary.by_size, "outcomes by hole diameter"),),
+                figures=(_breakdown_figure(summary.by_size, "outcomes by hole diameter",
+                                           policies),),
                 table=_rows(summary.by_size, "hole")),
     ]
     c = summary.comparison

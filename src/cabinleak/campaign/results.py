@@ -77,6 +77,8 @@ class Breakdown:
     group: str
     n: int
     counts: tuple[int, ...]  # per outcome, in OUTCOMES order
+    evacuated: int = 0  # evacuated under the campaign's policy (incl. the worse outcomes)
+    other_evacuated: int = 0  # under the comparison policy (0 without one)
 
     def proportion(self, outcome: int) -> Proportion:
         return Proportion.of(OUTCOMES[outcome], self.counts[outcome], self.n)
@@ -167,14 +169,19 @@ def summarize(table: Any, *, station: str, policies: tuple[str, ...],
     props = tuple(Proportion.of(name, int(np.count_nonzero(outcome == name)), n)
                   for name in OUTCOMES)
     module = np.asarray(table["module"].to_numpy(zero_copy_only=False), dtype=object)
-    by_module = tuple(Breakdown(str(m), int(np.count_nonzero(ok & (module == m))),
-                                _counts(outcome, ok & (module == m)))
-                      for m in sorted(set(module[ok])))
+    evac = np.asarray(table["evacuated"].to_numpy(zero_copy_only=False), dtype=bool) & ok
+    evac_alt = np.asarray(table["alt_evacuated"].to_numpy(zero_copy_only=False),
+                          dtype=bool) & ok
+
+    def group(name: str, mask: np.ndarray) -> Breakdown:
+        m = ok & mask
+        return Breakdown(name, int(np.count_nonzero(m)), _counts(outcome, m),
+                         int(np.count_nonzero(evac & m)), int(np.count_nonzero(evac_alt & m)))
+
+    by_module = tuple(group(str(m), module == m) for m in sorted(set(module[ok])))
     hole = table["hole_mm"].to_numpy()
     band = np.searchsorted(np.asarray(SIZE_BANDS_MM), hole, side="right")
-    by_size = tuple(Breakdown(label, int(np.count_nonzero(ok & (band == i))),
-                              _counts(outcome, ok & (band == i)))
-                    for i, label in enumerate(size_band_labels()))
+    by_size = tuple(group(label, band == i) for i, label in enumerate(size_band_labels()))
     gas = table["gas_lost_kg"].to_numpy()
     mean_gas = float(np.mean(gas[ok])) if n else math.nan
     per_year = None if penetrations_per_year is None else penetrations_per_year * mean_gas

@@ -173,8 +173,8 @@ def run(spec: CampaignSpec, *, out: Path | None = None, executor: Executor | Non
     attempts = dict.fromkeys((ch.index for ch in todo), 0)
     failures: list[str] = []
     try:
-        pending = {ex.submit(_task, chunk_fn, model, ch.index, seeds[ch.index], ch.first, ch.size): ch
-                   for ch in todo}
+        pending = {ex.submit(_task, chunk_fn, model, ch.index, seeds[ch.index], ch.first,
+                             ch.size): ch for ch in todo}
         while pending:
             for fut in _completed(pending):
                 ch = pending.pop(fut)
