@@ -137,3 +137,15 @@ def test_failing_scenario_recorded(setup, monkeypatch):
 
     s = summarize(table, station="three", policies=model.policies, penetrations_per_year=None)
     assert s.failed == 1 and "scenario 7" in str(s)
+
+
+def test_record_keeps_the_named_columns(tmp_path):
+    """``[record] columns`` keeps those and the few the summary needs."""
+    from campaign_fixtures import fixed_model, write_spec
+
+    path = write_spec(tmp_path, n=50, chunk=50)
+    path.write_text(path.read_text() + '[record]\ncolumns = ["clock_h", "min_p_crew_Pa"]\n')
+    spec, model = fixed_model(path)
+    names = set(run(spec, model=model).table.column_names)
+    assert {"clock_h", "min_p_crew_Pa", "outcome", "module", "hole_mm"} <= names
+    assert "time_to_detect_s" not in names and "cd_area_mm2" not in names

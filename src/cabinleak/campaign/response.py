@@ -46,7 +46,15 @@ Evacuation
 Outcomes and their classes (most severe first)
     crew exposed below the floor (the crew's volume was below the floor before they were
     safe: leak isolated, or in the vehicles); loss of escape vehicle; evacuation; nominal
-    (including leaks the alarms miss within the horizon: their gas is counted to it).
+    (including leaks the alarms miss within the horizon). Gas lost: to the patch on the
+    nominal path; to the horizon after an evacuation or for a missed leak (nobody patches
+    the hole). Lowest pressures: in the crew's volume (the station, or the vehicles they
+    sealed themselves in), in the leaking volume, and in the escape vehicles.
+
+Not modelled (yet)
+    The crew's location is drawn and recorded but does not change the response; the
+    search's own hatch closures do not change the pressures; repressurization from tanks;
+    a search that names the wrong module (recorded as ``located`` False, the time kept).
 """
 
 from __future__ import annotations
