@@ -77,10 +77,10 @@ class _Progress:
             self.first, self.t0 = done, time.perf_counter()
         dt = time.perf_counter() - self.t0
         rate = (done - self.first) / dt if dt > 0 else 0.0
-        left = (total - done) / rate if rate > 0 else float("nan")
+        left = f"{(total - done) / rate:,.0f} s left" if rate > 0 else ""
         bar = "#" * int(25 * done / max(total, 1))
         sys.stderr.write(f"\rcampaign [{bar:<25}] {done}/{total}  {rate:,.0f} scenarios/s  "
-                         f"{left:,.0f} s left   ")
+                         f"{left}   ")
         sys.stderr.flush()
 
     def done(self) -> None:
@@ -137,6 +137,9 @@ def run_campaign_command(args: argparse.Namespace) -> int:
             return ProcessPoolExecutor(workers)
 
     progress = _Progress(not args.json)
+    if progress.enabled:
+        sys.stderr.write("campaign: building the tables (the localization lookup plays every "
+                         "search once: a minute or two on the ISS; kept in --out)\n")
     try:
         result = run(spec, out=args.out, executor=executor, executor_factory=factory,
                      progress=progress)
