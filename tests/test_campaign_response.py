@@ -49,6 +49,20 @@ def test_outcomes_by_hand(tiny):
     assert (alt[mid & (module == "a")] == "loss of escape vehicle").all()
     assert (alt[mid & (module != "a")] == "evacuation").all()
     assert (alt[~big & ~mid] == "nominal").all()
+    # the timeline: 5 mm trips the dP/dt alarm (3.9 Pa/s ≥ 1.11 Pa/s) after its 1 min; 30 mm
+    # reaches the 959 mbar caution first, at ln(1e5/95900)/1.420e-3 = 29.5 s; a 1 mm hole is
+    # isolated 1 h of search after the action, plus one 2 min closure per hatch of its
+    # module (a and c have one, b two)
+    detect = t["time_to_detect_s"].to_numpy()
+    assert (detect[mid] == 60.0).all()
+    assert detect[big] == pytest.approx(np.full(big.sum(), 29.5), rel=5e-3, abs=0)
+    small = ~big & ~mid
+    asleep = t["asleep"].to_numpy()
+    action = np.where(asleep, 900.0, 300.0)
+    hatches = np.where(module == "b", 2, 1)
+    safe = t["time_to_safe_s"].to_numpy()
+    assert safe[small] == pytest.approx((detect + action + 3600.0 + 120.0 * hatches)[small],
+                                        rel=1e-12, abs=1e-6)
     # the draws follow the spec's weights (binomial, 2000 scenarios, 4σ)
     n = len(hole)
     for observed, p in ((big.mean(), 0.25), (mid.mean(), 0.25), ((module == "a").mean(), 0.25),
@@ -117,3 +131,40 @@ def test_pressures_match_the_simulator(tmp_path, hole_mm):
     assert res.pressure("b")[2] == pytest.approx(out.min_p_leak_Pa[0], rel=5e-3, abs=1.0)
     mass = res.mass_kg[0].sum() - res.mass_kg[2].sum()
     assert mass == pytest.approx(out.gas_lost_kg[0], rel=5e-3, abs=1e-3)
+
+
+def test_detector_table_is_the_leak_tests_delay():
+    """The campaign's alarm delay is ``estimate.detect``'s expected delay for the station's
+    mass noise (interpolated on a log grid: within 3 %)."""
+    from cabinleak.campaign.response import detector_table, station_gas
+    from cabinleak.campaign.spec import parse_spec
+    from cabinleak.estimate.detect import design_leak_test
+    from cabinleak.station import load_station
+
+    spec = parse_spec(_ISS_SPEC)
+    iss = load_station("iss")
+    gasx = station_gas(iss, spec)
+    table = detector_table(iss, gasx, spec.response)
+    design = design_leak_test(table.mass_sd_kg, table.sample_s)
+    for rate_kg_per_day in (0.5, 3.0, 40.0):
+        q = rate_kg_per_day / 86400.0
+        assert float(table.delay_s(np.array([q]))[0]) == pytest.approx(
+            design.expected_delay_s(q), rel=0.03, abs=0)
+    # 8 gauges of 0.05 mmHg noise and 0.1 mmHg steps, averaged: σ_p = sqrt((6.6661² +
+    # 13.332²/12)/8) = 2.7214 Pa; 941.87 m³ at 295 K of the station's air (by mass N2 76.7 %,
+    # O2 23.2 %, CO2 0.05 %: R = 8.31446/M = 288.16 J/(kg·K)): 941.87·2.7214/(288.16·295)
+    assert table.mass_sd_kg == pytest.approx(941.87 * 2.7214 / (288.16 * 295.0), rel=1e-3,
+                                             abs=0)
+
+
+_ISS_SPEC = """
+[campaign]
+station = "iss"
+[[escape_vehicle]]
+id = "soyuz"
+modules = ["soyuz-om", "soyuz-dm"]
+seats = 3
+[[escape_vehicle]]
+id = "crew-dragon"
+seats = 4
+"""
