@@ -168,3 +168,21 @@ seats = 3
 id = "crew-dragon"
 seats = 4
 """
+
+
+def test_vehicle_lost_only_when_seats_run_short(tmp_path):
+    """A 5 mm hole in the capsule (2 of 4 seats), searched module by module (4 h, so the
+    crew evacuates, see test_outcomes_by_hand): with 3 crew the 2 seats left are too few
+    (loss of escape vehicle); with 2 crew they suffice (evacuation)."""
+    from dataclasses import replace
+
+    from cabinleak.campaign.response import EVACUATION, LOSS_OF_VEHICLE, respond
+
+    spec, model = fixed_model(write_spec(tmp_path, n=10, chunk=10))
+    cd_area = np.array([0.6 * math.pi / 4 * 5e-3**2])
+    for crew, expected in ((3, LOSS_OF_VEHICLE), (2, EVACUATION)):
+        out = respond(np.array([0]), cd_area, np.array([False]), np.array([0]),
+                      replace(model.gas, crew_size=crew), model.delays, model.locate, 1,
+                      spec.response)
+        assert out.outcome[0] == expected
+        assert out.leak_in_vehicle[0] and out.reached_vehicle[0] == (crew == 2)
