@@ -223,6 +223,9 @@ def load_spec(path: str | Path) -> CampaignSpec:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CampaignSpecError(str(p), "file", "not found") from None
+    except UnicodeDecodeError as exc:
+        raise CampaignSpecError(str(p), "file", f"not UTF-8 text (byte {exc.start}); "
+                                "expected a TOML campaign description") from None
     return parse_spec(text, str(p))
 
 

@@ -58,7 +58,7 @@ examples:
   cabinleak locate --station iss --simulate-leak soyuz-om:2mm --json
   cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 1y --altitude 400km
   cabinleak attribute --module soyuz-om --exposure 60d --hole 2mm --evidence ms09
-  cabinleak campaign --example iss > iss-campaign.toml
+  cabinleak campaign --example iss  # prints the ISS example: > iss-campaign.toml
   cabinleak campaign iss-campaign.toml --workers 2 --out iss-run --report iss.html
   cabinleak demo --plot demo.png --report demo-report.html
 """

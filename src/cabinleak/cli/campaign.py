@@ -17,7 +17,7 @@ from cabinleak.cli.common import UsageError
 
 EPILOG = """\
 examples:
-  cabinleak campaign --example iss > iss-campaign.toml
+  cabinleak campaign --example iss  # prints the ISS example: > iss-campaign.toml
   cabinleak campaign iss-campaign.toml --scenarios 100000 --out iss-run --report iss.html
   cabinleak campaign iss-campaign.toml --workers 2 --json
   cabinleak campaign iss-campaign.toml --workers 4 --dask            # a local Dask cluster
