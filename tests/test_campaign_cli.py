@@ -43,6 +43,7 @@ def test_run_json_report_and_resume(capsys, tmp_path):
     assert len(list((out / "chunks").glob("*.parquet"))) == 3
     html = report.read_text()
     assert "Outcome probabilities" in html and "module-by-module" in html
+    assert "Response model parameters" in html and "490.0 mmHg" in html
     assert main(["campaign", str(spec), "--out", str(out)]) == 0
     assert "0 chunk(s) computed, 3 read back" in capsys.readouterr().out
 

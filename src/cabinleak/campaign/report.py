@@ -11,6 +11,8 @@ from matplotlib.figure import Figure
 
 from cabinleak.campaign.response import OUTCOMES
 from cabinleak.campaign.results import Breakdown, CampaignSummary
+from cabinleak.campaign.spec import ResponseParams
+from cabinleak.physics.units import MMHG_PA, format_duration
 from cabinleak.report.html import Section, write_report
 
 _COLOURS = ("tab:green", "tab:orange", "tab:purple", "tab:red")
@@ -96,8 +98,22 @@ def _rows(rows: tuple[Breakdown, ...], name: str) -> tuple[tuple[str, ...], ...]
     return (head, *body)
 
 
+def _value(name: str, v: Any) -> str:
+    """A parameter in the units crews use."""
+    if v is None:
+        return "from the station"
+    if name.endswith("_Pa_per_s"):
+        return f"{v / MMHG_PA * 60:.3g} mmHg/min"
+    if name.endswith("_Pa"):
+        return f"{v / MMHG_PA:.1f} mmHg ({v / 100:.0f} mbar)"
+    if name.endswith("_s"):
+        return format_duration(float(v))
+    return f"{v:g}"
+
+
 def write_campaign_report(path: str | Path, summary: CampaignSummary, table: Any, *,
                           policies: tuple[str, ...], spec_text: str = "",
+                          response: ResponseParams | None = None,
                           footer: str = "") -> Path:
     """Write the report of a finished campaign."""
     sections = [
@@ -132,6 +148,19 @@ def write_campaign_report(path: str | Path, summary: CampaignSummary, table: Any
             figures=(_times_figure(table, policies),)))
     else:
         sections.append(Section("Times", figures=(_times_figure(table, policies),)))
+    if response is not None:
+        from dataclasses import fields
+
+        from cabinleak.campaign.response import PARAMETER_SOURCES
+
+        sections.append(Section(
+            "Response model parameters",
+            text="Every rule of the crew-response model is a parameter of the campaign "
+                 "description ([response]); the model is described in "
+                 "cabinleak.campaign.response.",
+            table=(("parameter", "value", "source"),
+                   *((f.name, _value(f.name, getattr(response, f.name)),
+                      PARAMETER_SOURCES.get(f.name, "")) for f in fields(response)))))
     if spec_text:
         sections.append(Section("Campaign description", pre=spec_text))
     return write_report(path, title=f"Consequence campaign: {summary.station}",

@@ -85,6 +85,27 @@ OUTCOME_COLUMNS = ("rate_kg_per_day", "detected", "time_to_detect_s", "reserve_a
                    "alt_time_to_locate_s", "alt_evacuated", "alt_gas_lost_kg", "alt_outcome",
                    "error")
 _DELAY_GRID = 80  # points of the detector's delay table (log rate)
+#: Where each default of :class:`ResponseParams` comes from (the report lists them).
+PARAMETER_SOURCES = {
+    "floor_Pa": "assumption: 490 mmHg; the ISS reserve-time end point is not public",
+    "evacuate_below_reserve_s": "assumption (1 h); the procedure computes the reserve time "
+                                "before deciding to evacuate (Cristoforetti 2013; NASA ISS "
+                                "reference guide, ECLSS)",
+    "low_pressure_alarm_Pa": "Columbus design range floor, 959 mbar (CNES Cardiolab); "
+                             "assumption that the station alarms there",
+    "dpdt_alarm_Pa_per_s": "Russian segment emergency dP/dt from 0.5 mmHg/min (V. Solovyov "
+                           "via RIA, 2021)",
+    "dpdt_alarm_delay_s": "assumption (1 min)",
+    "false_alarms_per_year": "estimate.detect's default design (1 per year)",
+    "pressure_sd_Pa": "the station's pressure sensors (noise and step) when not given",
+    "action_delay_awake_s": "assumption (5 min)",
+    "action_delay_asleep_s": "assumption (15 min: waking, gathering)",
+    "hatch_close_s": "assumption (2 min per hatch; locate.policy.SETUP_S: minutes per hatch)",
+    "to_vehicle_s": "assumption (10 min)",
+    "patch_s": "assumption (1 h)",
+    "horizon_s": "assumption (30 days): missed leaks and evacuations count gas to it",
+    "locate_replicates": "searches played per module and rate for the lookup",
+}
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ def run_campaign_command(args: argparse.Namespace) -> int:
 
         write_campaign_report(args.report, summary, result.table, policies=policies,
                               spec_text=Path(args.spec).read_text(encoding="utf-8"),
+                              response=spec.response,
                               footer=f"cabinleak campaign {args.spec}")
     if args.json:
         print(json.dumps(summary.to_dict(), indent=2, default=str))
