@@ -91,3 +91,12 @@ def test_unreachable_scheduler(capsys, tmp_path):
     spec = write_spec(tmp_path, n=10, chunk=10)
     err = one_line_error(capsys, ["campaign", str(spec), "--scheduler", "tcp://127.0.0.1:9"])
     assert "cannot reach tcp://127.0.0.1:9" in err
+
+
+def test_station_file_beside_the_spec(tmp_path, monkeypatch, capsys):
+    """``station = "three.toml"`` is found beside the spec, whatever the working folder."""
+    spec = write_spec(tmp_path, n=20, chunk=20)
+    spec.write_text(spec.read_text().replace(str(tmp_path / "three.toml"), "three.toml"))
+    monkeypatch.chdir(tmp_path.parent)
+    assert main(["campaign", str(spec), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenarios"] == 20

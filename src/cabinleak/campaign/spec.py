@@ -243,6 +243,11 @@ def parse_spec(text: str, source: str = "<spec>") -> CampaignSpec:
                           "crew, escape_vehicle, response, exposure, record)")
     c = _Table(data.get("campaign", {}), source, "campaign")
     station_name = c.text("station", "iss")
+    # a station file named relative to the spec is looked for beside the spec
+    beside = Path(source).parent / station_name
+    if station_name.endswith(".toml") and not Path(station_name).is_absolute() \
+            and beside.is_file():
+        station_name = str(beside)
     try:
         station = load_station(station_name)
     except CabinleakError as exc:
