@@ -24,9 +24,9 @@ examples:
   cabinleak campaign iss-campaign.toml --scheduler tcp://10.0.0.5:8786 --out iss-run
 
 A rerun with the same spec and --out skips the chunks already written (resume). The
-Dask options need the extra: pip install 'cabinleak[dask]'; a cluster's workers need
-cabinleak (the same version) installed. The results are the same bit for bit however
-the chunks run.
+Dask options need the extra: pip install 'cabinleak[dask]'; on a cluster, every worker
+needs the same version of cabinleak installed. The results are the same bit for bit
+however the chunks run.
 """
 
 
