@@ -18,7 +18,7 @@ def test_mmod_weights_scale_as_the_sphere_area():
     from cabinleak.campaign.sampling import module_area_m2, module_risk_weights
     from cabinleak.station import load_station
 
-    iss = load_station("iss")
+    iss = load_station("iss").replace(surfaces=())  # no MMOD surfaces: the sphere's area
     w = module_risk_weights(iss, "single:0.2cm", Orbit())
     ids = iss.module_ids
     ratio = w[ids.index("zarya")] / w[ids.index("prk")]
@@ -26,6 +26,26 @@ def test_mmod_weights_scale_as_the_sphere_area():
     assert module_area_m2(iss, "prk") == pytest.approx(4.836 * 4.5 ** (2 / 3), rel=1e-3,
                                                        abs=0)
     assert (w > 0).all()
+
+
+def test_mmod_weights_come_from_the_station_surfaces():
+    """The bundled ISS has MMOD surfaces: each module's weight is its expected
+    penetrations from them (what `cabinleak mmod --station iss` tabulates), whatever the
+    fallback wall says; over 10 years Zarya 0.0505 and the PrK 0.00379 (that table)."""
+    from cabinleak.attribute.risk import Environment
+    from cabinleak.attribute.surfaces import station_risk
+    from cabinleak.campaign.sampling import module_risk_weights
+    from cabinleak.station import load_station
+
+    iss = load_station("iss")
+    ten_years_s = 10 * 365.25 * 86400.0
+    w = module_risk_weights(iss, "single:0.2cm", Orbit(), exposure_s=ten_years_s)
+    risk = station_risk(iss, ten_years_s, Environment())
+    np.testing.assert_allclose(w, [m.expected_penetrations for m in risk.modules],
+                               rtol=1e-12, atol=0)
+    ids = iss.module_ids
+    assert w[ids.index("zarya")] == pytest.approx(0.0505, rel=0, abs=5e-5)
+    assert w[ids.index("prk")] == pytest.approx(0.00379, rel=0, abs=5e-6)
 
 
 def test_mmod_hole_sizes_follow_the_survival_table():

@@ -53,15 +53,24 @@ def module_risk_weights(station: Station, wall: str, orbit: Orbit,
                         exposure_s: float = 365.25 * 86400.0) -> F:
     """Expected penetrations of each module over ``exposure_s`` (default one year) [-].
 
-    ``surface_risk`` of the module's area (:func:`module_area_m2`) behind ``wall``
-    (``cabinleak mmod --wall`` syntax) in the orbit's environment.
+    From the module's MMOD surfaces where the station has them
+    (:func:`cabinleak.attribute.surfaces.station_risk`: each element by its face and
+    shield); for a module without surfaces, ``surface_risk`` of its area
+    (:func:`module_area_m2`) behind ``wall`` (``cabinleak mmod --wall`` syntax).
     """
     from cabinleak.attribute.risk import Environment, parse_wall, surface_risk
+    from cabinleak.attribute.surfaces import station_risk
 
     env = Environment(altitude_m=orbit.altitude_m, inclination_deg=orbit.inclination_deg,
                       year=orbit.year)
+    covered = {e.module for e in station.surfaces}
+    with_surfaces = [m for m in station.module_ids if m in covered]
+    by_module = ({r.module: r.expected_penetrations
+                  for r in station_risk(station, exposure_s, env, modules=with_surfaces).modules}
+                 if with_surfaces else {})
     w = parse_wall(wall)
-    return np.array([surface_risk([w], module_area_m2(station, m), exposure_s, env)
+    return np.array([by_module[m] if m in by_module else
+                     surface_risk([w], module_area_m2(station, m), exposure_s, env)
                      .expected_penetrations for m in station.module_ids])
 
 
