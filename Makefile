@@ -35,6 +35,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_locate_realistic.py --write
 	$(BIN)/python benchmarks/calibrate_realistic.py
 	$(BIN)/python benchmarks/bench_realistic.py --write
+	$(BIN)/python benchmarks/bench_scale.py --write
+	$(BIN)/python benchmarks/bench_mmod.py --write
+	$(BIN)/python benchmarks/bench_campaign.py --million --write
 
 # Mutation testing (tools/mutate.py; docs/mutation.md): a seeded sample of small slips in
 # physics/, estimate/ and locate/model.py, each run against the tests mapped to its module.
