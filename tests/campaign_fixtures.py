@@ -7,32 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-THREE = """
-name = "three"
-[[module]]
-id = "a"
-volume_m3 = 10
-pressure_Pa = 100000
-temperature_K = 300
-[[module]]
-id = "b"
-volume_m3 = 20
-pressure_Pa = 100000
-temperature_K = 300
-[[module]]
-id = "c"
-volume_m3 = 30
-pressure_Pa = 100000
-temperature_K = 300
-[[hatch]]
-id = "a-b"
-between = ["a", "b"]
-diameter_m = 0.8
-[[hatch]]
-id = "b-c"
-between = ["b", "c"]
-diameter_m = 0.8
-"""
+# the three-module station of the localization tests (a 10 m³, b 20 m³, c 30 m³ in a row;
+# tests/ is on sys.path under pytest)
+from test_locate import THREE_MODULES as THREE
 
 SPEC = """
 [campaign]
