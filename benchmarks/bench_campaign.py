@@ -199,9 +199,17 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(f"{k}: {v}" for k, v in info.items()))
     print(out)
     if args.write:
-        body = ["## Consequence campaigns (`bench_campaign.py`)", "",
-                f"`{shlex.join(['python', 'benchmarks/bench_campaign.py', *(argv or [])])}`",
-                "", *(f"- {k}: {v}" for k, v in info.items()), "", out]
+        argv_used = sys.argv[1:] if argv is None else list(argv)
+        body = ["## Consequence campaigns (`benchmarks/bench_campaign.py`)", "",
+                "The bundled ISS campaign: the one-off tables (played localization "
+                "searches, the detector's delays, MMOD weights), the cost of each link per "
+                "scenario, the whole chain in this process, on 1 and 2 local processes and "
+                "on a local Dask cluster, the per-task overhead of each engine, and a "
+                "million scenarios. Wall times; on a shared 2-core machine the 2-worker "
+                "rows are the noisiest (each chunk is tens of milliseconds, so reading and "
+                "joining chunks on the client, and other load, dominate).", "",
+                f"- command: `{shlex.join(['python', 'benchmarks/bench_campaign.py', *argv_used])}`",
+                *(f"- {k}: {v}" for k, v in info.items()), "", out]
         write_section("bench_campaign", body)
     return 0
 
