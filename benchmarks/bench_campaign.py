@@ -200,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     print(out)
     if args.write:
         argv_used = sys.argv[1:] if argv is None else list(argv)
+        command = shlex.join(["python", "benchmarks/bench_campaign.py", *argv_used])
         body = ["## Consequence campaigns (`benchmarks/bench_campaign.py`)", "",
                 "The bundled ISS campaign: the one-off tables (played localization "
                 "searches, the detector's delays, MMOD weights), the cost of each link per "
@@ -208,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
                 "million scenarios. Wall times; on a shared 2-core machine the 2-worker "
                 "rows are the noisiest (each chunk is tens of milliseconds, so reading and "
                 "joining chunks on the client, and other load, dominate).", "",
-                f"- command: `{shlex.join(['python', 'benchmarks/bench_campaign.py', *argv_used])}`",
+                f"- command: `{command}`",
                 *(f"- {k}: {v}" for k, v in info.items()), "", out]
         write_section("bench_campaign", body)
     return 0
