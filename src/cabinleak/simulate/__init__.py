@@ -278,6 +278,9 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
 
     batch, nt, n = M.shape
     vacuum = np.array([s.b == n for s in net.links], dtype=bool)
+    hatch_mask = np.array([s.kind == "hatch" for s in net.links], dtype=bool)
+    # the closed form gives the hatch flows: evaluate only the other links' laws
+    only = None if hatch_flow is None else ~hatch_mask
     out = []
     link_flow = np.empty((batch, nt, net.n_links))
     supply_flow = np.empty((batch, nt, len(net.supply_module)))
@@ -288,12 +291,12 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
         kk = ks.stop - ks.start
         par_k = params_at(par0, t_out[ks])
         lf, sf = flows_at(net, par_k, M[:, ks].reshape(batch * kk, n),
-                          T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4))
+                          T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4),
+                          only=only)
         link_flow[:, ks] = lf.reshape(batch, kk, -1)
         supply_flow[:, ks] = sf.reshape(batch, kk, -1)
     if hatch_flow is not None:
-        hatch = [j for j, s in enumerate(net.links) if s.kind == "hatch"]
-        link_flow[:, :, hatch] = hatch_flow[:, :, hatch]
+        link_flow[:, :, hatch_mask] = hatch_flow[:, :, hatch_mask]
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     names = tuple(s.name for s in net.links)

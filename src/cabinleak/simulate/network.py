@@ -347,39 +347,50 @@ def extend_vacuum(p: F, T: F, r: F, gam: F, Y: F) -> tuple[F, F, F, F, F]:
     return ext(p, 0.0), ext(T, 1.0), ext(r, 1.0), ext(gam, 1.4), ext(Y, 0.0)
 
 
-def link_flows(net: Network, par: Params, pe: F, te: F, re: F, ge: F) -> F:
-    """Signed mass flow a → b of every link [B, L] for extended states (see extend_vacuum)."""
+def link_flows(net: Network, par: Params, pe: F, te: F, re: F, ge: F,
+               only: NDArray[np.bool_] | None = None) -> F:
+    """Signed mass flow a → b of every link [B, L] for extended states (see extend_vacuum);
+    with ``only`` [L], of those links alone (the others 0)."""
     a, b = net.link_a, net.link_b
     return flows_between(net, par, pe[:, a], pe[:, b], te[:, a], te[:, b], re[:, a], re[:, b],
-                         ge[:, a], ge[:, b])
+                         ge[:, a], ge[:, b], only=only)
 
 
 def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, rb: F,
-                  ga: F, gb: F) -> F:
-    """Signed link flows [B, L] from per-link states on sides a and b."""
+                  ga: F, gb: F, only: NDArray[np.bool_] | None = None) -> F:
+    """Signed link flows [B, L] from per-link states on sides a and b (``only``: see
+    :func:`link_flows`)."""
     mdot = np.zeros(pa.shape)
-    if net.orifice_links.size:
-        j = net.orifice_links
+
+    def pick(links: NDArray[np.intp]) -> NDArray[np.intp]:
+        return links if only is None else links[only[links]]
+
+    orifice, crack, power = (pick(net.orifice_links), pick(net.crack_links),
+                             pick(net.power_links))
+    if orifice.size:
+        j = orifice
         mdot[:, j] = flow.orifice_flow(par.link_cda[:, j], pa[:, j], ta[:, j], ra[:, j], ga[:, j],
                                        pb[:, j], tb[:, j], rb[:, j], gb[:, j],
                                        linear_below_Pa=net.link_linear_below_Pa[j])
-    if net.crack_links.size:
-        j = net.crack_links
+    if crack.size:
+        j = crack
         mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], ta[:, j], ra[:, j],
                                      pb[:, j], tb[:, j], rb[:, j])
-    if net.power_links.size:
-        j = net.power_links
+    if power.size:
+        j = power
         mdot[:, j] = flow.power_law_flow(par.link_coefficient[:, j], par.link_exponent[:, j],
                                          pa[:, j], pb[:, j])
     return np.asarray(mdot * par.link_enabled)
 
 
-def flows_at(net: Network, par: Params, M: F, T: F, Y: F) -> tuple[F, F]:
-    """Link flows [B, L] and supply flows [B, S] of given states [kg/s] (no derivatives)."""
+def flows_at(net: Network, par: Params, M: F, T: F, Y: F,
+             only: NDArray[np.bool_] | None = None) -> tuple[F, F]:
+    """Link flows [B, L] and supply flows [B, S] of given states [kg/s] (no derivatives);
+    ``only``: see :func:`link_flows`."""
     r, gam, p = gas_state(net, M, T, Y)
     pe, te, re, ge, _ = extend_vacuum(p, T, r, gam, Y)
     s_flow = supply_flows(net, par, p[:, net.supply_module])
-    return link_flows(net, par, pe, te, re, ge), s_flow
+    return link_flows(net, par, pe, te, re, ge, only=only), s_flow
 
 
 def rates(net: Network, par: Params, M: F, T: F, Y: F, P: F | None = None) -> Rates:
