@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "what made the hole: MMOD, a defect, fatigue, a seal, or a deliberate act"),
     "demo": ("demo:demo_parser",
              "worked example: a Soyuz MS hole on the ISS, simulated then analysed"),
+    "serve": ("serve:serve_parser", "the live console: telemetry in, leak alarms in a browser"),
 }
 
 EXAMPLES = """\
@@ -57,6 +58,7 @@ examples:
   cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 1y --altitude 400km
   cabinleak attribute --module soyuz-om --exposure 60d --hole 2mm --evidence ms09
   cabinleak demo --plot demo.png --report demo-report.html
+  cabinleak serve --demo
 """
 
 

@@ -12,7 +12,6 @@ ISO time fixes the record's start, and numbers count from it.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -89,11 +88,12 @@ def _time(text: object, where: str, start: datetime | None) -> tuple[float, date
         try:
             value = float(s)
         except ValueError:
-            try:
-                when = datetime.fromisoformat(s.replace("Z", "+00:00"))
-            except ValueError:
-                raise IngestError(f"{where}: time {s!r} is neither seconds nor ISO 8601 "
-                                  "(e.g. 2018-08-29T23:00:00Z)") from None
+            value = math.nan
+            s_is_iso = True
+        else:
+            s_is_iso = False
+        if s_is_iso:
+            when = _iso_time(s, where)
             if when.tzinfo is None:
                 raise IngestError(f"{where}: time {s!r} has no zone (expected UTC, e.g. "
                                   "2018-08-29T23:00:00Z)")
@@ -102,6 +102,14 @@ def _time(text: object, where: str, start: datetime | None) -> tuple[float, date
     if not math.isfinite(value):
         raise IngestError(f"{where}: time {value} is not a finite number of seconds")
     return value, start
+
+
+def _iso_time(s: str, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat(s.replace("Z", "+00:00"))
+    except ValueError:
+        raise IngestError(f"{where}: time {s!r} is neither seconds nor ISO 8601 "
+                          "(e.g. 2018-08-29T23:00:00Z)") from None
 
 
 def _reading(text: object, spec: ColumnSpec, where: str) -> float:

@@ -128,7 +128,7 @@ class OnlineLeakTest:
     def _step(self, t: float, m: float) -> OnlineAlarm | None:
         found = None
         for sc in self._scales:
-            k = int(math.floor((t - self._t0) / sc.width_s))
+            k = math.floor((t - self._t0) / sc.width_s)
             if k != sc.index:
                 if sc.index >= 0:
                     found = self._close(sc) or found

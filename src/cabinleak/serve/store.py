@@ -120,7 +120,7 @@ class Store:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 for sql, params, many in statements:
-                    cur = (self._db.executemany(sql, params) if many  # type: ignore[arg-type]
+                    cur = (self._db.executemany(sql, params) if many
                            else self._db.execute(sql, params))  # type: ignore[arg-type]
                     ids.append(cur.lastrowid)
                 self._db.execute("COMMIT")
