@@ -47,6 +47,8 @@ def serve_parser(p: argparse.ArgumentParser) -> None:
                    help="seconds between full estimates (5)")
     p.add_argument("--window-rows", type=int, default=200_000,
                    help="rows kept in memory for the live view (200000)")
+    p.add_argument("--json", action="store_true",
+                   help="print the start-up line (URL, token, data folder) as JSON")
     p.set_defaults(func=cmd_serve)
 
 
@@ -57,6 +59,20 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _check_port(host: str, port: int) -> None:
+    """Refuse a port that is taken before anything is printed or simulated."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"--host {host} --port {port}: cannot listen there "
+                             f"({exc.strerror}); choose another --port") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -76,6 +92,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from cabinleak.station import load_station
     from cabinleak.telemetry import read_telemetry
 
+    _check_port(args.host, args.port)
     station = load_station(args.station)
     tel = None
     if args.replay:
@@ -91,7 +108,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"cabinleak serve: {line}", file=sys.stderr, flush=True)
 
     if args.demo:
-        print("simulating the demo station...", flush=True)
+        if not args.json:
+            print("simulating the demo station...", flush=True)
         console.background.append(Player(live, demo_telemetry(), on_error=warn,
                                          speed=args.speed or DEMO_SPEED))
     elif tel is not None:
@@ -100,16 +118,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         console.background.append(Follower(live, args.follow, on_error=warn))
     app = create_app(console)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    print(f"cabinleak console for {station.name}: http://{shown}:{args.port}/?token="
-          f"{console.token}", flush=True)
+    url = f"http://{shown}:{args.port}/?token={console.token}"
+    if args.json:
+        import json
+
+        print(json.dumps({"url": url, "token": console.token, "station": station.name,
+                          "data": str(Path(args.data).resolve()),
+                          "plots": console.uplot is not None}), flush=True)
+    else:
+        print(f"cabinleak console for {station.name}: {url}", flush=True)
     if console.uplot is None:
-        print("plots are off: uPlot is not installed (run npm ci in the cabinleak checkout)",
-              flush=True)
+        warn("plots are off: uPlot is not installed (run npm ci in the cabinleak checkout)")
     console.worker.start()
     for source in console.background:
         source.start()
-    import uvicorn
-
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:

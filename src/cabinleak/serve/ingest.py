@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from cabinleak.errors import CabinleakError
+from cabinleak.estimate.analysis import PLAUSIBLE_CABIN_PA, module_of
 from cabinleak.physics.units import MMHG_PA
 from cabinleak.station import Station
 from cabinleak.telemetry.columns import TIME_NAMES, ColumnSpec, parse_header
@@ -70,8 +71,6 @@ def channel_spec(name: str, station: Station, where: str) -> ColumnSpec:
                               f"station {station.name!r} (hatches: "
                               f"{', '.join(h.id for h in station.hatches)})")
         return spec
-    from cabinleak.estimate.analysis import module_of
-
     try:
         module_of(Channel(name, spec.source, spec.quantity, spec.unit, np.zeros(0)), station)
     except TelemetryError as exc:
@@ -176,7 +175,25 @@ def _checked(rows: Sequence[tuple[str, object, Mapping[str, object]]], station: 
         cells.append(out)
     ordered = tuple(specs.values())
     values = tuple(np.array([c.get(s.name, math.nan) for c in cells]) for s in ordered)
+    for s, v in zip(ordered, values, strict=True):
+        if s.name not in known and s.quantity == "pressure":
+            _check_first(s, v, rows)
     return Batch(times, ordered, values, start if first_iso is None else None)
+
+
+def _check_first(spec: ColumnSpec, si: F, rows: Sequence[tuple[str, object, object]]) -> None:
+    """A new pressure channel's first reading must be a cabin's, as ``analyze`` wants of a
+    record's median: later ones may fall to vacuum (an airlock), the first shows the unit."""
+    ok = np.flatnonzero(np.isfinite(si))
+    if not ok.size:
+        return
+    i = int(ok[0])
+    lo, hi = PLAUSIBLE_CABIN_PA
+    if not lo <= si[i] <= hi:
+        raw = (si[i] - spec.offset) / spec.scale
+        raise IngestError(f"{rows[i][0]}, field {spec.name!r}: {raw:g} {spec.unit} is not a "
+                          f"cabin's pressure ({lo / MMHG_PA:.0f} to {hi / MMHG_PA:.0f} mmHg "
+                          "for a channel's first reading): is the unit right?")
 
 
 def parse_csv(text: str, station: Station, *, start: datetime | None = None,

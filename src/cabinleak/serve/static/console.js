@@ -16,11 +16,12 @@ function tick() {
 tick(); setInterval(tick, 1000);
 
 function num(x, digits = 3) {
-  return (x === null || x === undefined || !isFinite(x)) ? "—" : Number(x).toPrecision(digits);
+  if (x === null || x === undefined || !isFinite(x)) return "—";
+  return Math.abs(x) >= 10 ** digits ? Number(x).toFixed(0) : String(Number(Number(x).toPrecision(digits)));
 }
 function interval(i, unit, digits = 3) {
   if (!i) return "—";
-  return `${num(i.value, digits)} ${unit} (${num(i.low, 2)} to ${num(i.high, 2)})`;
+  return `${num(i.value, digits)} ${unit} (95 %: ${num(i.low, 2)} to ${num(i.high, 2)})`;
 }
 
 // ------------------------------------------------------------------ plots
