@@ -157,17 +157,30 @@ class Follower:
                     header = [h.strip() for h in rows[0].split(",")]
                     skip = lines.index(rows[0]) + 1
                     lines, first = lines[skip:], first + skip
-                rows_text = "\n".join(lines)
-                last = self.live.window.last_time_s
-                if rows_text.strip():
+                self._take(lines, header, first)
+            self._stop.wait(self.poll_s)
+
+    def _take(self, lines: list[str], header: list[str], first: int) -> None:
+        """New lines into the console; a bad line is reported and skipped, the good
+        ones around it are kept (the file cannot be asked to send it again)."""
+        if not "".join(lines).strip():
+            return
+        try:
+            self._ingest("\n".join(lines), header, first)
+        except CabinleakError:
+            for k, line in enumerate(lines):
+                if line.strip() and not line.startswith("#"):
                     try:
-                        batch = self._parse(rows_text, header, first)
-                        keep = batch.time_s > (last if last is not None else -np.inf)
-                        if keep.any():
-                            self.live.ingest(_select(batch, keep))
+                        self._ingest(line, header, first + k)
                     except CabinleakError as exc:
                         self.on_error(f"--follow {self.path}: {exc}")
-            self._stop.wait(self.poll_s)
+
+    def _ingest(self, text: str, header: list[str], first: int) -> None:
+        last = self.live.window.last_time_s
+        batch = self._parse(text, header, first)
+        keep = batch.time_s > (last if last is not None else -np.inf)
+        if keep.any():
+            self.live.ingest(_select(batch, keep))
 
     def _parse(self, text: str, header: list[str], first_line: int) -> Batch:
         from cabinleak.serve.ingest import parse_csv
