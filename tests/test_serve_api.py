@@ -263,3 +263,21 @@ def test_a_localization_step_gives_cabinleak_locates_posterior(tmp_path: Path) -
     assert len(saved.tests) == 1
     bad = c.post("/api/locate/step", json={"readings": "9: 760 759"}, headers=AUTH)
     assert bad.status_code == 400 and "not 9" in bad.json()["error"]
+
+
+def test_a_hatch_that_closes_splits_the_volumes(tmp_path: Path) -> None:
+    """Closing the Zvezda-PrK hatch cuts PrK and the Progress docked to it (the ISS
+    file's hatches zvezda-prk and prk-progress) from the other 22 modules."""
+    c = client(tmp_path)
+    lines = ["time,zvezda_pressure_mmHg,prk_pressure_mmHg,zvezda-prk_hatch"]
+    lines += [f"{10 * i},760.0,760.0,{1 if i < 5 else 0}" for i in range(10)]
+    r = c.post("/api/samples", content="\n".join(lines), headers=AUTH | CSV)
+    assert r.status_code == 200, r.text
+    status = c.get("/api/status", headers=AUTH).json()
+    labels = sorted(v["label"] for v in status["volumes"])
+    assert labels == ["iss (22 modules)", "prk+progress"]
+    assert status["hatches"]["zvezda-prk"] is False
+    assert "hatch zvezda-prk closed" in c.get("/alarms", headers=AUTH).text
+    c.app.state.console.live.store.close()  # type: ignore[attr-defined]
+    again = client(tmp_path)  # the hatch state comes back with the record
+    assert len(again.get("/api/status", headers=AUTH).json()["volumes"]) == 2

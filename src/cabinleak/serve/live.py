@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import threading
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -90,7 +91,8 @@ class Live:
             spec = parse_header(r.name)
             if spec is not None:
                 self._register(spec)
-        t, by_id = self.store.samples_since(-math.inf)
+        # the window's worth: older rows stay in the store (and out of the tests)
+        t, by_id = self.store.samples_since(self.store.start_of_last(self.window.capacity))
         if t.size:
             names = {r.id: r.name for r in rows}
             cols = {names[i]: v for i, v in by_id.items() if i in names}
@@ -163,54 +165,95 @@ class Live:
             return int(batch.time_s.size)
 
     def _take(self, t: F, cols: dict[str, F], *, resume: bool = False) -> None:
-        """Rows into the window and the tests (after the store has them)."""
+        """Rows into the window and the tests (after the store has them).
+
+        The rows are cut where a hatch changes; each stretch goes to the tests of the
+        volumes of its hatch states, its mass formed with arrays.
+        """
         if resume:
             self._regroup()
         self.window.append(t, cols)
-        hatches = {n for n in cols if self.specs[n].quantity == "hatch"}
         defaults = {h.id: h.open for h in self.station.hatches}
-        for i in range(t.size):
-            for n, col in cols.items():
-                v = float(col[i])
-                if not math.isfinite(v):
-                    continue
-                self.held[n] = v
-                if n in hatches:
-                    hid, state = self.sources[n], v > 0.5
-                    if self.hatch_open.get(hid, defaults[hid]) != state:
-                        self.hatch_open[hid] = state
-                        self._regroup()
-                        if not resume:
-                            self.store.log("telemetry", f"hatch {hid} "
-                                           f"{'opened' if state else 'closed'}: leak test "
-                                           "restarted per isolated volume")
-                    self.hatch_open[hid] = state
-            for vol in self.volumes:
-                self._feed(vol, float(t[i]))
+        state = {hid: self.hatch_open.get(hid, open_) for hid, open_ in defaults.items()}
+        cuts: list[tuple[int, str, bool]] = []  # (row, hatch, open) where a hatch changes
+        for n, col in cols.items():
+            if self.specs[n].quantity != "hatch":
+                continue
+            hid = self.sources[n]
+            ok = np.flatnonzero(np.isfinite(col))
+            was = state[hid]
+            for i in ok:
+                now = bool(col[i] > 0.5)
+                if now != was:
+                    cuts.append((int(i), hid, now))
+                    was = now
+        cuts.sort()
+        a = 0
+        for row, hid, now in [*cuts, (t.size, "", False)]:
+            if row > a:
+                part = {n: c[a:row] for n, c in cols.items()}
+                for vol in self.volumes:
+                    self._feed(vol, t[a:row], part)
+                self._hold(part)
+            if not hid:
+                break
+            self.hatch_open[hid] = now
+            self._regroup()
+            if not resume:
+                self.store.log("telemetry", f"hatch {hid} {'opened' if now else 'closed'}: "
+                               "leak test restarted per isolated volume")
+            a = row
         self._bump()
 
-    def _feed(self, vol: Volume, t: float) -> None:
-        p = [self.held[n] for n in vol.pressure if n in self.held]
-        if not p:
+    def _hold(self, cols: dict[str, F]) -> None:
+        """Keep each channel's last reading."""
+        for n, col in cols.items():
+            ok = np.flatnonzero(np.isfinite(col))
+            if ok.size:
+                self.held[n] = float(col[ok[-1]])
+
+    def _held(self, name: str, col: F | None, size: int) -> F:
+        """A channel's readings held forward over a stretch (from its last one before)."""
+        first = self.held.get(name, math.nan)
+        if col is None:
+            return np.full(size, first)
+        idx = np.where(np.isfinite(col), np.arange(size), -1)
+        idx = np.maximum.accumulate(idx)
+        return np.where(idx >= 0, col[np.maximum(idx, 0)], first)
+
+    def _feed(self, vol: Volume, t: F, cols: dict[str, F]) -> None:
+        """A stretch of rows into one volume's test: its gas mass, less what was added."""
+        if not vol.pressure:
             return
-        temps = [self.held[n] for n in vol.temperature if n in self.held]
-        temp = float(np.mean(temps)) if temps else vol.temperature_K
-        if vol.last_t is not None:
-            dt = t - vol.last_t
-            for n in vol.injection:
-                x = self.held.get(n, 0.0)
-                vol.added_kg += x * dt if self.specs[n].rate else 0.0
-        vol.last_t = t
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # rows with no reading yet
+            p = np.nanmean([self._held(n, cols.get(n), t.size) for n in vol.pressure], axis=0)
+            temp = (np.nanmean([self._held(n, cols.get(n), t.size) for n in vol.temperature],
+                               axis=0) if vol.temperature else np.full(t.size, np.nan))
+        temp = np.where(np.isfinite(temp), temp, vol.temperature_K)
+        added = np.zeros(t.size)
+        for n in vol.injection:
+            x = np.nan_to_num(self._held(n, cols.get(n), t.size))
+            if self.specs[n].rate:  # kg/s held over the interval that ends at each row
+                prev = np.r_[vol.last_t if vol.last_t is not None else t[0], t[:-1]]
+                added += np.cumsum(x * (t - prev))
+            else:  # kg added in the interval that ends at each row
+                added += np.cumsum(np.nan_to_num(cols.get(n, np.zeros(t.size))))
+        added += vol.added_kg
+        vol.added_kg = float(added[-1])
+        vol.last_t = float(t[-1])
         r_gas = float(gas.gas_constant(gas.AIR_MASS_FRACTIONS))
-        mass = float(np.mean(p)) * vol.volume_m3 / (r_gas * temp) - vol.added_kg
-        found = vol.test.feed(t, mass)
-        if vol.test.design is not None and (not vol.history or t - vol.history[-1][0] >= 60):
-            vol.history.append((t, vol.test.statistic))
-            del vol.history[:-5000]
-        if found is not None:
-            vol.alarm = found
-            self.store.raise_alarm(vol.label, "WARNING", found.time_s,
-                                   found.excursion_start_s, found.rate_kg_per_s)
+        mass = p * vol.volume_m3 / (r_gas * temp) - added
+        for ti, mi in zip(t.tolist(), mass.tolist(), strict=True):
+            found = vol.test.feed(ti, mi)
+            if vol.test.design is not None and (not vol.history
+                                                or ti - vol.history[-1][0] >= 60):
+                vol.history.append((ti, vol.test.statistic))
+            if found is not None:
+                vol.alarm = found
+                self.store.raise_alarm(vol.label, "WARNING", found.time_s,
+                                       found.excursion_start_s, found.rate_kg_per_s)
+        del vol.history[:-5000]
 
     def _bump(self) -> None:
         with self.changed:

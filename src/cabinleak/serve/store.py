@@ -168,13 +168,28 @@ class Store:
     def sample_count(self) -> int:
         return int(self._read("SELECT COUNT(*) FROM samples")[0][0])
 
+    def start_of_last(self, rows: int) -> float:
+        """The time of the ``rows``-th last row (the oldest a window of that many holds)."""
+        found = self._read("SELECT MIN(t) FROM (SELECT DISTINCT t FROM samples "
+                           "ORDER BY t DESC LIMIT ?)", (int(rows),))
+        return -np.inf if not found or found[0][0] is None else float(found[0][0])
+
     def samples_since(self, start_s: float) -> tuple[F, dict[int, F]]:
-        """Rows from ``start_s`` on: times and each channel's values (NaN where none)."""
-        rows = self._read("SELECT t, channel, value FROM samples WHERE t >= ? ORDER BY t",
-                          (start_s,))
-        if not rows:
+        """Rows from ``start_s`` on: times and each channel's values (NaN where none).
+
+        Read in chunks into arrays (a week of 40 channels at 1 Hz is 24 million values:
+        as Python tuples it would not fit).
+        """
+        chunks = []
+        with self._lock:
+            cur = self._db.execute("SELECT t, channel, value FROM samples WHERE t >= ? "
+                                   "ORDER BY t", (start_s,))
+            while batch := cur.fetchmany(200_000):
+                chunks.append(np.array(batch, dtype=float))
+        if not chunks:
             return np.zeros(0), {}
-        arr = np.array(rows, dtype=float)
+        arr = np.concatenate(chunks)
+        del chunks
         times, inverse = np.unique(arr[:, 0], return_inverse=True)
         out: dict[int, F] = {}
         for cid in np.unique(arr[:, 1]).astype(int):
