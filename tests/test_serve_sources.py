@@ -86,3 +86,25 @@ def test_decimate_averages_equal_groups() -> None:
     td, cols = decimate(t, {"x": t.copy()}, 5)
     np.testing.assert_array_equal(td, [0.5, 2.5, 4.5, 6.5, 8.5])
     assert cols["x"] == pytest.approx(td, rel=0, abs=1e-12)
+
+
+def test_a_replayed_feed_record_of_an_eva_raises_no_alarm(tmp_path: Path) -> None:
+    """A real ISS record with no leak (tests/data/real/README.md): the public feed's
+    crewlock around the EVA of 2017-10-10, a planned depress by pump, a vent to vacuum
+    and the repress. The test waits while the pump runs, as analyze leaves it out."""
+    record = "iss-crewlock-eva-2017-10-10-feed.csv"
+    from cabinleak.telemetry import read_telemetry
+
+    tel = read_telemetry(Path(__file__).parent / "data" / "real" / record)
+    station = load_station("iss")
+    live = Live(station, Store(tmp_path))
+    errors: list[str] = []
+    player = Player(live, tel, speed=1e9, on_error=errors.append)
+    player.start()
+    player.thread.join(60)
+    assert not errors
+    assert live.window.size == tel.time_s.size
+    assert live.store.alarms() == []
+    live.store.close()
+    again = Live(station, Store(tmp_path))  # a feed's item names come back too
+    assert sorted(again.specs) == sorted(c.name for c in tel.channels)

@@ -49,6 +49,8 @@ class Volume:
     injection: tuple[str, ...]
     temperature_K: float  # the station's, where no temperature channel reads
     test: OnlineLeakTest
+    states: tuple[str, ...] = ()  # depress pumps and vent valves: planned outflows
+    planned: bool = False  # a planned outflow is running: the test waits
     added_kg: float = 0.0
     last_t: float | None = None
     alarm: OnlineAlarm | None = None
@@ -89,8 +91,9 @@ class Live:
         rows = self.store.channels()
         for r in rows:
             spec = parse_header(r.name)
-            if spec is not None:
-                self._register(spec)
+            if spec is None or spec.source != r.source:  # a replayed feed's item
+                spec = ColumnSpec(r.name, r.source, r.quantity, r.unit)  # type: ignore[arg-type]
+            self._register(spec)
         # the window's worth: older rows stay in the store (and out of the tests)
         t, by_id = self.store.samples_since(self.store.start_of_last(self.window.capacity))
         if t.size:
@@ -115,7 +118,7 @@ class Live:
         for mods in self.station.isolated_volumes(self.hatch_open or None):
             chans = [n for n, m in self.sources.items() if m in mods]
             by = {q: tuple(n for n in chans if self.specs[n].quantity == q)
-                  for q in ("pressure", "temperature", "injection")}
+                  for q in ("pressure", "temperature", "injection", "depress", "vent")}
             vol = sum(self.station.module(m).volume_m3 for m in mods)
             label = ("+".join(mods) if len(mods) <= 3 else
                      self.station.name if len(mods) == len(self.station.module_ids)
@@ -125,9 +128,12 @@ class Live:
             wander = default_wander_Pa_per_s(self.station, mods) * vol / (r_gas * t_mod)
             out.append(Volume(label, tuple(mods), vol, by["pressure"], by["temperature"],
                               by["injection"], t_mod,
-                              OnlineLeakTest(false_alarms_per_year=self.false_alarms_per_year,
-                                             wander_kg_per_s=wander)))
+                              self._new_test(wander), by["depress"] + by["vent"]))
         self.volumes = out
+
+    def _new_test(self, wander_kg_per_s: float) -> OnlineLeakTest:
+        return OnlineLeakTest(false_alarms_per_year=self.false_alarms_per_year,
+                              wander_kg_per_s=wander_kg_per_s)
 
     # ------------------------------------------------------------ ingest
 
@@ -244,7 +250,18 @@ class Live:
         vol.last_t = float(t[-1])
         r_gas = float(gas.gas_constant(gas.AIR_MASS_FRACTIONS))
         mass = p * vol.volume_m3 / (r_gas * temp) - added
-        for ti, mi in zip(t.tolist(), mass.tolist(), strict=True):
+        planned = np.zeros(t.size, dtype=bool)
+        for n in vol.states:
+            planned |= self._held(n, cols.get(n), t.size) > 0.5
+        for ti, mi, plan in zip(t.tolist(), mass.tolist(), planned.tolist(), strict=True):
+            if plan or vol.planned:
+                # a planned depress or vent (and its repress) is no leak: the test waits,
+                # then starts afresh on the gas left, as analyze leaves those rows out
+                if not plan:
+                    vol.test = self._new_test(vol.test.wander_kg_per_s)
+                vol.planned = plan
+                if plan:
+                    continue
             found = vol.test.feed(ti, mi)
             if vol.test.design is not None and (not vol.history
                                                 or ti - vol.history[-1][0] >= 60):

@@ -66,11 +66,19 @@ def telemetry_batches(tel: Telemetry) -> tuple[tuple[ColumnSpec, ...], np.ndarra
     specs = []
     for c in tel.channels:
         spec = parse_header(c.name)
-        if spec is None:
-            continue
-        specs.append(dataclasses.replace(spec, scale=1.0, offset=0.0))
-    cols = [tel.channel(s.name).values for s in specs]
+        if spec is None:  # a feed's item, or a mapping file's column: what it read says
+            spec = ColumnSpec(c.name, c.source, c.quantity, c.unit)
+        # the values are SI already; an injection is a cumulative mass [kg] once read
+        specs.append(dataclasses.replace(spec, scale=1.0, offset=0.0, rate=False))
+    cols = [_per_row(tel.channel(s.name).values) if s.quantity == "injection"
+            else tel.channel(s.name).values for s in specs]
     return tuple(specs), tel.time_s, cols
+
+
+def _per_row(cumulative: np.ndarray) -> np.ndarray:
+    """A cumulative mass added [kg] as the mass added in the interval ending at each row."""
+    c = np.nan_to_num(cumulative)
+    return np.diff(c, prepend=c[:1])
 
 
 class Player:

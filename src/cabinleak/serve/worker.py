@@ -31,6 +31,8 @@ MIN_ROWS = 60
 def _si_name(live: Live, name: str) -> str:
     """The channel's header with its SI unit (the window holds SI values)."""
     spec = live.specs[name]
+    if spec.quantity in ("depress", "vent"):
+        return f"{spec.source}_{spec.quantity}_{name}"
     unit = {"pressure": "Pa", "ppO2": "Pa", "ppCO2": "Pa", "temperature": "K",
             "injection": "kg_per_s" if spec.rate else "kg"}.get(spec.quantity)
     if unit is None:
