@@ -281,3 +281,49 @@ def test_a_hatch_that_closes_splits_the_volumes(tmp_path: Path) -> None:
     c.app.state.console.live.store.close()  # type: ignore[attr-defined]
     again = client(tmp_path)  # the hatch state comes back with the record
     assert len(again.get("/api/status", headers=AUTH).json()["volumes"]) == 2
+
+
+def test_shelving_hides_an_alarm_for_a_while(
+        tmp_path: Path, demo_records: dict[str, object]) -> None:
+    c = _play(tmp_path, demo_records["leak"])
+    (alarm,) = c.get("/api/alarms", headers=AUTH).json()
+    assert c.post(f"/api/alarms/{alarm['id']}/shelve", json={"who": "flight", "hours": 25},
+                  headers=AUTH).json() == {"error": "shelve: hours must be in (0, 24], got 25"}
+    r = c.post(f"/api/alarms/{alarm['id']}/shelve", json={"who": "flight", "hours": 2},
+               headers=AUTH)
+    assert r.status_code == 200 and r.json()["shelved_until_utc"] is not None
+    status = c.get("/api/status", headers=AUTH).json()
+    assert status["alarms_pending"] == 0 and status["alarms"][0]["shelved"]
+    assert not status["alarms"][0]["acknowledged"]  # shelved is not acknowledged
+
+
+def test_an_alarm_turns_critical_when_the_floor_may_come_within_a_day(
+        tmp_path: Path, demo_records: dict[str, object]) -> None:
+    c = _play(tmp_path, demo_records["leak"])
+    worker = c.app.state.console.worker  # type: ignore[attr-defined]
+    far = {"label": "iss", "leak_detected": True,
+           "time_to_floor_h": {"value": 40.0, "low": 24.5, "high": 60.0}}
+    worker._escalate([far])
+    assert c.get("/api/alarms", headers=AUTH).json()[0]["severity"] == "WARNING"
+    worker._escalate([far | {"time_to_floor_h": {"value": 40.0, "low": 23.5, "high": 60.0}}])
+    assert c.get("/api/alarms", headers=AUTH).json()[0]["severity"] == "CRITICAL"
+    assert "now CRITICAL: the floor may come in 23.5 h" in c.get("/alarms", headers=AUTH).text
+
+
+def test_the_rate_prior_is_cabinleak_locates_and_only_before_a_test(tmp_path: Path) -> None:
+    from cabinleak.locate.campaign import search_context
+    from cabinleak.locate.model import prior
+
+    c = client(tmp_path, "soyuz-ms")
+    r = c.post("/api/locate/rate", json={"rate_kg_per_day": 2.5}, headers=AUTH)
+    assert r.status_code == 200 and r.json()["rate_kg_per_day"] == 2.5
+    ctx = search_context(load_station("soyuz-ms"))
+    base = prior(ctx.cells, station_rate_kg_per_day=(2.5, 0.2))
+    got = {p["id"]: p["p"] for p in r.json()["posterior"]}
+    for cell, p in zip(ctx.cells, base.cell_probabilities, strict=True):
+        assert got[cell.id] == pytest.approx(float(p), rel=1e-12, abs=1e-15)
+    groups = r.json()["next"]["groups"]
+    typed = "; ".join(f"{g['number']}: -0.1" for g in groups)
+    assert c.post("/api/locate/step", json={"readings": typed}, headers=AUTH).status_code == 200
+    again = c.post("/api/locate/rate", json={"rate_kg_per_day": 3}, headers=AUTH)
+    assert again.status_code == 400 and "has tests already" in again.json()["error"]

@@ -175,6 +175,15 @@ def create_app(console: Console) -> FastAPI:
         shelve(alarm_id, f.get("who", ""), f.get("hours", "1"))
         return RedirectResponse("/alarms", status_code=303)
 
+    @app.post("/locate/rate")
+    async def locate_rate_form(request: Request) -> Response:
+        f = await form(request)
+        try:
+            set_rate(f.get("rate", ""), f.get("who", ""))
+        except CabinleakError as exc:
+            return locate_page(request, error=str(exc))
+        return RedirectResponse("/locate", status_code=303)
+
     @app.post("/locate/step")
     async def locate_form(request: Request) -> Response:
         f = await form(request)
@@ -273,6 +282,22 @@ def create_app(console: Console) -> FastAPI:
                        f"localization test: closed {', '.join(test.closed) or 'nothing'} "
                        f"for {test.hours:.2f} h, dp {list(test.dp_mmHg)} mmHg")
         live.touched()
+
+    def set_rate(text: str, who: str) -> None:
+        try:
+            rate = float(text)
+        except ValueError:
+            raise CabinleakError(f"the rate {text!r} is not a number of kg/day") from None
+        console.assistant.set_rate(rate)
+        live.store.log(who.strip() or "operator",
+                       f"localization prior centred on {rate:g} kg/day")
+        live.touched()
+
+    @app.post("/api/locate/rate")
+    async def api_rate(request: Request) -> dict[str, Any]:
+        data = await _json(request)
+        set_rate(str(data.get("rate_kg_per_day", "")), str(data.get("who", "")))
+        return console.assistant.view()
 
     @app.get("/api/alarms")
     def api_alarms() -> list[dict[str, Any]]:

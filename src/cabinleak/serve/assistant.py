@@ -10,6 +10,7 @@ with :func:`~cabinleak.locate.session.save_session` (atomically, a copy as FILE.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import replace
 from pathlib import Path
@@ -62,6 +63,21 @@ class Assistant:
             ctx = replace(self.ctx, hold_limit_s=max(room - self.ctx.setup_s, 0.0))
             self._rec, self._rec_for = self.planner.next_test(post, ctx), len(self.tests)
         return self._rec
+
+    def set_rate(self, rate_kg_per_day: float) -> None:
+        """Centre the prior on the station's leak rate (``cabinleak locate --rate``); only
+        before the first test, since it changes what the tests so far recommended."""
+        from cabinleak.locate.session import SessionError
+
+        with self.lock:
+            if self.tests:
+                raise SessionError("the session has tests already: its rate cannot change "
+                                   "(start a new console data folder for a new session)")
+            if not (math.isfinite(rate_kg_per_day) and rate_kg_per_day > 0):
+                raise SessionError(f"the rate must be > 0 kg/day, got {rate_kg_per_day:g}")
+            self.rate_kg_per_day = float(rate_kg_per_day)
+            self._rec_for = -1
+            save_session(self.path, self.ctx, self.tests, self.rate_kg_per_day)
 
     def step(self, typed: str) -> DoneTest:
         """Read the recommended test's readings, add the test, save the session."""

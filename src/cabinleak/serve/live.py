@@ -322,7 +322,9 @@ class Live:
                         for v in self.volumes],
             "alarms_pending": sum(1 for a in alarms if not a.acknowledged
                                   and not a.shelved(now)),
-            "alarms": [a.to_dict() | {"utc": self.utc(a.time_s)} for a in alarms[:20]],
+            "alarms": [a.to_dict() | {"utc": self.utc(a.time_s), "shelved": a.shelved(now),
+                                      "onset_utc": self.utc(a.onset_s)}
+                       for a in alarms[:20]],
             "estimate": self.estimate,
             "floor_mmHg": self.floor_Pa / MMHG_PA,
             "yellow_mmHg": (self.floor_Pa + YELLOW_ABOVE_FLOOR_PA) / MMHG_PA,

@@ -233,6 +233,19 @@ class Store:
                       (now, who, f"acknowledged alarm {alarm_id}"
                        + (f": {comment}" if comment else "")), False)])
 
+    def escalate(self, volume: str, reason: str) -> bool:
+        """Raise the volume's WARNING alarms to CRITICAL; True when one was."""
+        found = self._read("SELECT id FROM alarms WHERE volume = ? AND severity = 'WARNING'",
+                           (volume,))
+        if not found:
+            return False
+        self._write([("UPDATE alarms SET severity = 'CRITICAL' WHERE volume = ? AND "
+                      "severity = 'WARNING'", (volume,), False),
+                     ("INSERT INTO actions (utc, who, what) VALUES (?, ?, ?)",
+                      (utc_now(), "estimate", f"alarm for {volume} now CRITICAL: {reason}"),
+                      False)])
+        return True
+
     def shelve(self, alarm_id: int, who: str, until_utc: str) -> None:
         now = utc_now()
         self._write([("UPDATE alarms SET shelved_until_utc = ? WHERE id = ?",

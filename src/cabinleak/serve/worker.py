@@ -26,6 +26,9 @@ from cabinleak.serve.live import Live
 
 #: Rows the estimate needs before it is tried (the leak test's warm-up is 60).
 MIN_ROWS = 60
+#: An alarm becomes CRITICAL when the floor may come this soon (the time to the floor's
+#: lower 95 % bound) [h]: a day is the time a crew has to find a leak before it must act.
+CRITICAL_HOURS = 24.0
 
 
 def _si_name(live: Live, name: str) -> str:
@@ -113,6 +116,14 @@ class Worker:
         while not self._stop.wait(self.cadence_s):
             self.run_once()
 
+    def _escalate(self, volumes: list[dict[str, Any]]) -> None:
+        for v in volumes:
+            ttf = v["time_to_floor_h"]
+            low = None if ttf is None else ttf["low"]
+            if v["leak_detected"] and low is not None and low < CRITICAL_HOURS:
+                self.live.store.escalate(v["label"], f"the floor may come in {low:.1f} h "
+                                         f"(95 % lower bound, under {CRITICAL_HOURS:g} h)")
+
     def run_once(self) -> bool:
         """Estimate from the window now, if it has new rows; True when it ran."""
         last = self.live.window.last_time_s
@@ -129,6 +140,7 @@ class Worker:
             analysis = analyze(tel, station=self.live.station, settings=self.settings)
             est: dict[str, Any] = {"volumes": summary(self.live, analysis), "error": None}
             self.live.analysis = analysis
+            self._escalate(est["volumes"])
         except CabinleakError as exc:
             est = {"volumes": [], "error": str(exc)}
         except Exception as exc:  # the worker outlives any one estimate; the page says why

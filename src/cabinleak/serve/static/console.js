@@ -155,7 +155,7 @@ function update(s) {
   count.textContent = s.alarms_pending;
   count.classList.toggle("on", s.alarms_pending > 0);
   document.getElementById("record-time").textContent = s.utc || (s.time_s === null ? "—" : `${num(s.time_s, 6)} s`);
-  const pending = s.alarms.filter((a) => !a.acknowledged);
+  const pending = s.alarms.filter((a) => !a.acknowledged && !a.shelved);
   const banner = document.getElementById("alarm-banner");
   banner.classList.toggle("on", pending.length > 0);
   if (pending.length) {
