@@ -327,3 +327,15 @@ def test_the_rate_prior_is_cabinleak_locates_and_only_before_a_test(tmp_path: Pa
     assert c.post("/api/locate/step", json={"readings": typed}, headers=AUTH).status_code == 200
     again = c.post("/api/locate/rate", json={"rate_kg_per_day": 3}, headers=AUTH)
     assert again.status_code == 400 and "has tests already" in again.json()["error"]
+
+
+def test_a_restart_with_a_shorter_window_raises_no_second_alarm(
+        tmp_path: Path, demo_records: dict[str, object]) -> None:
+    """Read back from the middle of the leak, the test decides again at another time: the
+    volume's alarm is in the store already, so none is added."""
+    c = _play(tmp_path, demo_records["leak"])
+    c.app.state.console.live.store.close()  # type: ignore[attr-defined]
+    console = make_console(load_station("iss"), tmp_path, TOKEN, window_rows=1000)
+    assert console.live.window.size <= 1000
+    assert any(v.alarm is not None for v in console.live.volumes)
+    assert len(console.live.store.alarms()) == 1

@@ -78,6 +78,9 @@ class Live:
         self.version = 0
         self.estimate: dict[str, Any] = {}  # the worker's latest summary
         self.analysis: Any = None  # the worker's latest LeakAnalysis
+        # while the record is read back: the volumes that had an alarm already (a window
+        # shorter than the record can date the same leak's decision a little differently)
+        self._alarmed: set[str] | None = None
         self._regroup()
         self._resume()
 
@@ -99,7 +102,11 @@ class Live:
         if t.size:
             names = {r.id: r.name for r in rows}
             cols = {names[i]: v for i, v in by_id.items() if i in names}
-            self._take(t, cols, resume=True)
+            self._alarmed = {a.volume for a in self.store.alarms()}
+            try:
+                self._take(t, cols, resume=True)
+            finally:
+                self._alarmed = None
 
     def _register(self, spec: ColumnSpec) -> None:
         self.specs[spec.name] = spec
@@ -268,6 +275,8 @@ class Live:
                 vol.history.append((ti, vol.test.statistic))
             if found is not None:
                 vol.alarm = found
+                if self._alarmed is not None and vol.label in self._alarmed:
+                    continue  # read back: this volume's alarm is in the store already
                 self.store.raise_alarm(vol.label, "WARNING", found.time_s,
                                        found.excursion_start_s, found.rate_kg_per_s)
         del vol.history[:-5000]
