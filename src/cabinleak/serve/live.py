@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -54,7 +54,6 @@ class Volume:
     added_kg: float = 0.0
     last_t: float | None = None
     alarm: OnlineAlarm | None = None
-    history: list[tuple[float, float]] = field(default_factory=list)  # (t, statistic)
 
 
 class Live:
@@ -260,26 +259,23 @@ class Live:
         planned = np.zeros(t.size, dtype=bool)
         for n in vol.states:
             planned |= self._held(n, cols.get(n), t.size) > 0.5
-        for ti, mi, plan in zip(t.tolist(), mass.tolist(), planned.tolist(), strict=True):
-            if plan or vol.planned:
-                # a planned depress or vent (and its repress) is no leak: the test waits,
-                # then starts afresh on the gas left, as analyze leaves those rows out
-                if not plan:
-                    vol.test = self._new_test(vol.test.wander_kg_per_s)
-                vol.planned = plan
-                if plan:
-                    continue
-            found = vol.test.feed(ti, mi)
-            if vol.test.design is not None and (not vol.history
-                                                or ti - vol.history[-1][0] >= 60):
-                vol.history.append((ti, vol.test.statistic))
-            if found is not None:
-                vol.alarm = found
-                if self._alarmed is not None and vol.label in self._alarmed:
-                    continue  # read back: this volume's alarm is in the store already
-                self.store.raise_alarm(vol.label, "WARNING", found.time_s,
-                                       found.excursion_start_s, found.rate_kg_per_s)
-        del vol.history[:-5000]
+        # a planned depress or vent (and its repress) is no leak: the test waits, then
+        # starts afresh on the gas left, as analyze leaves those rows out
+        edges = np.flatnonzero(np.diff(planned.astype(np.int8))) + 1
+        for a, b in zip(np.r_[0, edges].tolist(), np.r_[edges, t.size].tolist(), strict=True):
+            if planned[a]:
+                vol.planned = True
+                continue
+            if vol.planned:
+                vol.test, vol.planned = self._new_test(vol.test.wander_kg_per_s), False
+            found = vol.test.feed_many(t[a:b], mass[a:b])
+            if found is None:
+                continue
+            vol.alarm = found
+            if self._alarmed is not None and vol.label in self._alarmed:
+                continue  # read back: this volume's alarm is in the store already
+            self.store.raise_alarm(vol.label, "WARNING", found.time_s,
+                                   found.excursion_start_s, found.rate_kg_per_s)
 
     def _bump(self) -> None:
         with self.changed:

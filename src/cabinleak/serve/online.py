@@ -66,16 +66,20 @@ class OnlineLeakTest:
     Parameters
     ----------
     false_alarms_per_year : as ``detect_leak`` [1/yr].
+    mass_sd_kg : 1σ white noise of one mass sample [kg]; by default measured on the
+        first :data:`WARMUP_SAMPLES` samples.
     wander_kg_per_s : the operational wander's 1σ over ``wander_time_s`` [kg/s]; 0 for none.
     background_kg_per_s : known steady outflow [kg/s].
     """
 
     def __init__(self, *, false_alarms_per_year: float = 1.0, wander_kg_per_s: float = 0.0,
-                 wander_time_s: float = 6 * 3600.0, background_kg_per_s: float = 0.0) -> None:
+                 wander_time_s: float = 6 * 3600.0, background_kg_per_s: float = 0.0,
+                 mass_sd_kg: float | None = None) -> None:
         self.false_alarms_per_year = false_alarms_per_year
         self.wander_kg_per_s = wander_kg_per_s
         self.wander_time_s = wander_time_s
         self.background_kg_per_s = background_kg_per_s
+        self.given_sd_kg = mass_sd_kg
         self._warm: list[tuple[float, float]] = []
         self.design: LeakTestDesign | None = None
         self._scales: list[_Scale] = []
@@ -101,13 +105,59 @@ class OnlineLeakTest:
             return found
         return self._step(time_s, mass_kg)
 
+    def feed_many(self, time_s: np.ndarray, mass_kg: np.ndarray) -> OnlineAlarm | None:
+        """Take many samples at once, as :meth:`feed` one by one would (the block sums
+        with arrays, the charts block by block): a record read back, a large batch."""
+        ok = np.isfinite(time_s) & np.isfinite(mass_kg)
+        t, m = np.asarray(time_s, dtype=float)[ok], np.asarray(mass_kg, dtype=float)[ok]
+        found = None
+        i = 0
+        while self.design is None and i < t.size:
+            found = self.feed(float(t[i]), float(m[i])) or found
+            i += 1
+        if i >= t.size:
+            return found
+        t, y = t[i:], m[i:] - self._m0
+        w = self._w
+        firsts: list[OnlineAlarm] = []
+        for sc in self._scales:
+            k = np.floor((t - self._t0) / sc.width_s).astype(np.int64)
+            cut = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+            u = t - (self._t0 + k * sc.width_s)
+            sums = np.add.reduceat(np.stack([np.ones_like(u), np.full_like(u, w), w * u,
+                                             w * u * u, w * y, w * u * y], axis=1), cut, axis=0)
+            last = t[np.r_[cut[1:], t.size] - 1]
+            first: OnlineAlarm | None = None
+            for j, kj in enumerate(k[cut].tolist()):
+                if kj == sc.index:
+                    sc.sums = sc.sums + sums[j]
+                else:
+                    if sc.index >= 0:
+                        hit = self._close(sc)
+                        first = first or hit
+                    sc.index, sc.sums = kj, sums[j].copy()
+                sc.last_s = float(last[j])
+            if first is not None:
+                firsts.append(first)
+        return self._decide(firsts) or found
+
+    def _decide(self, hits: list[OnlineAlarm]) -> OnlineAlarm | None:
+        """The earliest crossing, once: the test's alarm."""
+        self.statistic = max((float(np.max(s.cusum)) / s.threshold for s in self._scales
+                              if s.cusum.size), default=0.0)
+        if not hits or self.alarm is not None:
+            return None
+        self.alarm = min(hits, key=lambda a: a.time_s)
+        return self.alarm
+
     def _start(self) -> None:
         t = np.array([x for x, _ in self._warm])
         m = np.array([y for _, y in self._warm])
         dt = float(np.median(np.diff(t)))
         # the mass noise of one sample from neighbouring differences (a slow trend
         # cancels); never below a part in 1e9 of the mass, a record that is flat
-        sd = max(robust_sd(np.diff(m)) / math.sqrt(2.0), 1e-9 * abs(float(m[0])), 1e-12)
+        sd = (self.given_sd_kg if self.given_sd_kg is not None else
+              max(robust_sd(np.diff(m)) / math.sqrt(2.0), 1e-9 * abs(float(m[0])), 1e-12))
         wander = None
         if self.wander_kg_per_s > 0:
             wander = RateNoise((), (), (), ()).with_prior(self.wander_kg_per_s,
@@ -126,22 +176,25 @@ class OnlineLeakTest:
                                        w_sum=np.zeros(r.size), start_s=np.zeros(r.size)))
 
     def _step(self, t: float, m: float) -> OnlineAlarm | None:
-        found = None
+        hits, closed = [], False
         for sc in self._scales:
             k = math.floor((t - self._t0) / sc.width_s)
             if k != sc.index:
                 if sc.index >= 0:
-                    found = self._close(sc) or found
+                    closed = True
+                    if (hit := self._close(sc)) is not None:
+                        hits.append(hit)
                 sc.index, sc.sums = k, np.zeros(6)
             u = t - (self._t0 + k * sc.width_s)
             y = m - self._m0
             w = self._w
-            sc.sums += (1.0, w, w * u, w * u * u, w * y, w * u * y)
+            sc.sums = sc.sums + np.array([1.0, w, w * u, w * u * u, w * y, w * u * y])
             sc.last_s = t
-        return found
+        return self._decide(hits) if closed else None
 
     def _close(self, sc: _Scale) -> OnlineAlarm | None:
-        """Take the closed block's slope into the charts of its length."""
+        """Take the closed block's slope into the charts of its length; the crossing, if
+        a chart of this length crosses (the first time)."""
         n, w, wt, wtt, wy, wty = sc.sums
         sxx = wtt - wt * wt / w
         if n < 3 or not sxx > 0:
@@ -157,12 +210,8 @@ class OnlineLeakTest:
         sc.q_sum = np.where(fresh, 0.0, sc.q_sum) + q / v
         sc.w_sum = np.where(fresh, 0.0, sc.w_sum) + 1.0 / v
         sc.cusum = np.maximum(sc.cusum + sc.rates / v * (q - sc.rates / 2.0), 0.0)
-        top = float(np.max(sc.cusum)) / sc.threshold
-        self.statistic = max(top, max(float(np.max(s.cusum)) / s.threshold
-                                      for s in self._scales if s.cusum.size))
-        if top >= 1.0 and self.alarm is None:
+        if float(np.max(sc.cusum)) >= sc.threshold and self.alarm is None:
             j = int(np.argmax(sc.cusum))
-            self.alarm = OnlineAlarm(sc.last_s, float(sc.start_s[j]),
-                                     float(sc.q_sum[j] / sc.w_sum[j]), sc.width_s)
-            return self.alarm
+            return OnlineAlarm(sc.last_s, float(sc.start_s[j]),
+                               float(sc.q_sum[j] / sc.w_sum[j]), sc.width_s)
         return None
