@@ -339,3 +339,18 @@ def test_a_restart_with_a_shorter_window_raises_no_second_alarm(
     assert console.live.window.size <= 1000
     assert any(v.alarm is not None for v in console.live.volumes)
     assert len(console.live.store.alarms()) == 1
+
+
+def test_a_long_window_is_averaged_before_the_estimate(
+        tmp_path: Path, demo_records: dict[str, object], monkeypatch: pytest.MonkeyPatch
+        ) -> None:
+    """Rows averaged in groups of 5: the estimate keeps the simulated 31.2 kg/day."""
+    import cabinleak.serve.worker as worker_module
+
+    c = _play(tmp_path, demo_records["leak"])
+    monkeypatch.setattr(worker_module, "MAX_ROWS", 216)
+    live = c.app.state.console.live  # type: ignore[attr-defined]
+    assert worker_module.window_table(live).num_rows == 216
+    assert c.app.state.console.worker.run_once()  # type: ignore[attr-defined]
+    (v,) = live.estimate["volumes"]
+    assert v["rate_kg_per_day"]["low"] <= 31.2 <= v["rate_kg_per_day"]["high"]

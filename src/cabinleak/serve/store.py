@@ -182,8 +182,11 @@ class Store:
         """
         chunks = []
         with self._lock:
-            cur = self._db.execute("SELECT t, channel, value FROM samples WHERE t >= ? "
-                                   "ORDER BY t", (start_s,))
+            # rows are stored in time order (ingest refuses a time going back), so a scan
+            # by rowid from the first row wanted is in time order, without the index
+            cur = self._db.execute("SELECT t, channel, value FROM samples WHERE rowid >= "
+                                   "(SELECT MIN(rowid) FROM samples WHERE t >= ?) "
+                                   "ORDER BY rowid", (start_s,))
             while batch := cur.fetchmany(200_000):
                 chunks.append(np.array(batch, dtype=float))
         if not chunks:

@@ -24,6 +24,7 @@ class Window:
         self._t = np.empty(self.capacity)
         self._v = np.empty((self.capacity, 0))
         self.size = 0
+        self._latest: dict[str, tuple[float, float]] = {}  # each channel's last reading
         self.lock = threading.Lock()
 
     def _column(self, name: str) -> int:
@@ -36,6 +37,10 @@ class Window:
         """Add rows (times increasing and after the last row)."""
         with self.lock:
             idx = [self._column(n) for n in columns]
+            for name, col in columns.items():
+                ok = np.flatnonzero(np.isfinite(col))
+                if ok.size:
+                    self._latest[name] = (float(time_s[ok[-1]]), float(col[ok[-1]]))
             for start in range(0, time_s.size, self.capacity // 2):
                 stop = min(start + self.capacity // 2, time_s.size)
                 n = stop - start
@@ -67,13 +72,7 @@ class Window:
     def latest(self) -> dict[str, tuple[float, float]]:
         """Each channel's last reading: (time [s], value [SI])."""
         with self.lock:
-            out = {}
-            for j, n in enumerate(self.names):
-                ok = np.flatnonzero(np.isfinite(self._v[: self.size, j]))
-                if ok.size:
-                    k = int(ok[-1])
-                    out[n] = (float(self._t[k]), float(self._v[k, j]))
-            return out
+            return dict(self._latest)
 
 
 def decimate(time_s: F, columns: dict[str, F], points: int) -> tuple[F, dict[str, F]]:

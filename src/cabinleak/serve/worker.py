@@ -16,6 +16,7 @@ import threading
 import time
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from cabinleak.errors import CabinleakError
@@ -23,6 +24,7 @@ from cabinleak.estimate.forecast import Interval
 from cabinleak.estimate.results import LeakAnalysis, Settings
 from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.serve.live import Live
+from cabinleak.serve.window import decimate
 
 #: Rows the estimate needs before it is tried (the leak test's warm-up is 60).
 MIN_ROWS = 60
@@ -45,10 +47,29 @@ def _si_name(live: Live, name: str) -> str:
     return f"{spec.source}_{keyword}_{unit}"
 
 
+#: The most rows handed to the estimator: a longer window is averaged in equal groups of
+#: rows first (white noise averages down as the rows thin out, so the information is
+#: kept; the estimator bins long records to 20,000 points itself).
+MAX_ROWS = 20_000
+
+
 def window_table(live: Live) -> pa.Table:
-    """The window as a table in the telemetry convention, SI units."""
+    """The window as a table in the telemetry convention, SI units; hatch and pump states
+    are the last of each group, the rest group means."""
     t, cols = live.window.snapshot()
+    if t.size > MAX_ROWS:
+        states = {n for n in cols if live.specs[n].quantity in ("hatch", "depress", "vent")}
+        edges = np.linspace(0, t.size, MAX_ROWS + 1).astype(int)
+        last = edges[1:] - 1
+        td, means = decimate(t, {n: v for n, v in cols.items() if n not in states}, MAX_ROWS)
+        held = {n: _held_forward(cols[n])[last] for n in states}
+        t, cols = td, {n: means[n] if n in means else held[n] for n in cols}
     return pa.table({"time": t} | {_si_name(live, n): v for n, v in cols.items()})
+
+
+def _held_forward(x: np.ndarray) -> np.ndarray:
+    idx = np.maximum.accumulate(np.where(np.isfinite(x), np.arange(x.size), 0))
+    return x[idx]
 
 
 def _interval(i: Interval | None, scale: float = 1.0) -> dict[str, float | None] | None:
