@@ -242,25 +242,32 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="ingest duration (60)")
     ap.add_argument("--days", type=float, default=7.0, help="record for the first paint (7)")
+    ap.add_argument("--only", choices=("ingest", "paint", "alarm"), default=None,
+                    help="run one of the three")
     ap.add_argument("--write", action="store_true", help="record in docs/benchmarks.md")
     args = ap.parse_args()
+    if args.write and args.only:
+        ap.error("--write records all three: leave out --only")
     info = machine_info()
-    ing = bench_ingest(args.seconds)
-    paint = bench_first_paint(args.days)
-    alarm = bench_alarm()
-    rows = [
-        ["ingest: 40 channels at 10 Hz, one durable request a row",
-         f"{ing['rate_hz']:.1f} rows/s ({ing['stored']} of {ing['rows']} stored); request "
-         f"median {ing['median_ms']:.1f} ms, p99 {ing['p99_ms']:.1f} ms; server CPU "
-         f"{100 * ing['cpu_share']:.0f} % of one core"],
-        [f"first paint: {paint['days']:g} days of 1 Hz × 40 channels",
-         f"server start {paint['start_s']:.1f} s (record read back and tested); first "
-         f"contentful paint {paint['fcp_ms']:.0f} ms; pressure plot drawn "
-         f"{paint['plot_s']:.2f} s after navigation; server memory {paint['rss_mb']:.0f} MB "
-         f"(store filled in {paint['fill_s']:.0f} s)"],
-        ["alarm: detector's decision to the page's alarm count",
-         f"{alarm['latency_ms']:.0f} ms"],
-    ]
+    rows = []
+    if args.only in (None, "ingest"):
+        ing = bench_ingest(args.seconds)
+        rows.append(["ingest: 40 channels at 10 Hz, one durable request a row",
+                     f"{ing['rate_hz']:.1f} rows/s ({ing['stored']} of {ing['rows']} "
+                     f"stored); request median {ing['median_ms']:.1f} ms, p99 "
+                     f"{ing['p99_ms']:.1f} ms; server CPU {100 * ing['cpu_share']:.0f} % "
+                     "of one core"])
+    if args.only in (None, "paint"):
+        paint = bench_first_paint(args.days)
+        rows.append([f"first paint: {paint['days']:g} days of 1 Hz × 40 channels",
+                     f"server start {paint['start_s']:.1f} s (record read back and tested); "
+                     f"first contentful paint {paint['fcp_ms']:.0f} ms; pressure plot drawn "
+                     f"{paint['plot_s']:.2f} s after navigation; server memory "
+                     f"{paint['rss_mb']:.0f} MB (store filled in {paint['fill_s']:.0f} s)"])
+    if args.only in (None, "alarm"):
+        alarm = bench_alarm()
+        rows.append(["alarm: detector's decision to the page's alarm count",
+                     f"{alarm['latency_ms']:.0f} ms"])
     text = table(["measurement", "result"], rows)
     print(text)
     if args.write:

@@ -108,3 +108,20 @@ def test_a_replayed_feed_record_of_an_eva_raises_no_alarm(tmp_path: Path) -> Non
     live.store.close()
     again = Live(station, Store(tmp_path))  # a feed's item names come back too
     assert sorted(again.specs) == sorted(c.name for c in tel.channels)
+
+
+def test_the_store_reads_back_in_chunks_without_splitting_a_time(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.add_channels([("a_pressure_Pa", "pressure", "Pa", "a"),
+                        ("b_pressure_Pa", "pressure", "Pa", "b")])
+    t = np.arange(20.0)
+    b = np.where(t % 3 == 0, np.nan, 2.0 * t)  # b misses every third row
+    store.add_samples(t, {1: t + 100.0, 2: b})
+    parts = list(store.iter_samples(5.0, chunk=7))  # 7 values: 3 or 4 rows a chunk
+    assert len(parts) > 3
+    times = np.concatenate([p[0] for p in parts])
+    np.testing.assert_array_equal(times, t[5:])
+    np.testing.assert_array_equal(np.concatenate([p[1][1] for p in parts]), t[5:] + 100.0)
+    whole_t, whole = store.samples_since(5.0)
+    np.testing.assert_array_equal(whole_t, t[5:])
+    np.testing.assert_array_equal(whole[2], b[5:])

@@ -97,15 +97,16 @@ class Live:
                 spec = ColumnSpec(r.name, r.source, r.quantity, r.unit)  # type: ignore[arg-type]
             self._register(spec)
         # the window's worth: older rows stay in the store (and out of the tests)
-        t, by_id = self.store.samples_since(self.store.start_of_last(self.window.capacity))
-        if t.size:
-            names = {r.id: r.name for r in rows}
-            cols = {names[i]: v for i, v in by_id.items() if i in names}
-            self._alarmed = {a.volume for a in self.store.alarms()}
-            try:
-                self._take(t, cols, resume=True)
-            finally:
-                self._alarmed = None
+        self._regroup()  # the channels read back, before their first rows
+        names = {r.id: r.name for r in rows}
+        self._alarmed = {a.volume for a in self.store.alarms()}
+        try:
+            for t, by_id in self.store.iter_samples(
+                    self.store.start_of_last(self.window.capacity)):
+                self._take(t, {names[i]: v for i, v in by_id.items() if i in names},
+                           resume=True)
+        finally:
+            self._alarmed = None
 
     def _register(self, spec: ColumnSpec) -> None:
         self.specs[spec.name] = spec
@@ -182,8 +183,6 @@ class Live:
         The rows are cut where a hatch changes; each stretch goes to the tests of the
         volumes of its hatch states, its mass formed with arrays.
         """
-        if resume:
-            self._regroup()
         self.window.append(t, cols)
         defaults = {h.id: h.open for h in self.station.hatches}
         state = {hid: self.hatch_open.get(hid, open_) for hid, open_ in defaults.items()}

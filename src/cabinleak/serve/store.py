@@ -10,9 +10,10 @@ in SI), ``alarms`` (with acknowledgement and shelving), ``actions`` (who did wha
 
 from __future__ import annotations
 
+import math
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,6 +91,18 @@ class Alarm:
             "acknowledged": self.acknowledged}
 
 
+def _wide(arr: F) -> tuple[F, dict[int, F]]:
+    """(t, channel, value) rows as times and one column per channel."""
+    times, inverse = np.unique(arr[:, 0], return_inverse=True)
+    out: dict[int, F] = {}
+    for cid in np.unique(arr[:, 1]).astype(int):
+        col = np.full(times.size, np.nan)
+        sel = arr[:, 1] == cid
+        col[inverse[sel]] = arr[sel, 2]
+        out[int(cid)] = col
+    return times, out
+
+
 class Store:
     """The SQLite record of one console (one ``--data`` folder)."""
 
@@ -157,8 +170,11 @@ class Store:
     def add_samples(self, time_s: F, values: dict[int, F]) -> None:
         """One batch of rows, durable when this returns: ``values`` by channel id [SI], NaN
         where a row has no reading of that channel."""
-        rows = [(float(t), cid, float(v)) for cid, col in values.items()
-                for t, v in zip(time_s, col, strict=True) if np.isfinite(v)]
+        # time-major, so that rowid order is time order (see iter_samples)
+        ids = list(values)
+        grid = np.column_stack([values[i] for i in ids]) if ids else np.zeros((0, 0))
+        rows = [(t, ids[j], v) for t, row in zip(time_s.tolist(), grid.tolist(), strict=True)
+                for j, v in enumerate(row) if math.isfinite(v)]
         self._write([("INSERT INTO samples VALUES (?, ?, ?)", rows, True)])
 
     def last_time_s(self) -> float | None:
@@ -174,33 +190,39 @@ class Store:
                            "ORDER BY t DESC LIMIT ?)", (int(rows),))
         return -np.inf if not found or found[0][0] is None else float(found[0][0])
 
-    def samples_since(self, start_s: float) -> tuple[F, dict[int, F]]:
-        """Rows from ``start_s`` on: times and each channel's values (NaN where none).
-
-        Read in chunks into arrays (a week of 40 channels at 1 Hz is 24 million values:
-        as Python tuples it would not fit).
-        """
-        chunks = []
+    def iter_samples(self, start_s: float, chunk: int = 500_000
+                     ) -> Iterator[tuple[F, dict[int, F]]]:
+        """Rows from ``start_s`` on, a chunk of about ``chunk`` values at a time: times and
+        each channel's values (NaN where none). Memory stays bounded by the chunk (a week
+        of 40 channels at 1 Hz is 24 million values); a time is never split."""
         with self._lock:
             # rows are stored in time order (ingest refuses a time going back), so a scan
             # by rowid from the first row wanted is in time order, without the index
             cur = self._db.execute("SELECT t, channel, value FROM samples WHERE rowid >= "
                                    "(SELECT MIN(rowid) FROM samples WHERE t >= ?) "
                                    "ORDER BY rowid", (start_s,))
-            while batch := cur.fetchmany(200_000):
-                chunks.append(np.array(batch, dtype=float))
-        if not chunks:
+            rest = np.zeros((0, 3))
+            while True:
+                batch = cur.fetchmany(chunk)
+                arr = np.concatenate([rest, np.array(batch, dtype=float).reshape(-1, 3)])
+                if not batch:
+                    if arr.size:
+                        yield _wide(arr)
+                    return
+                keep = arr[:, 0] < arr[-1, 0]  # the last time may go on in the next chunk
+                rest = arr[~keep]
+                if keep.any():
+                    yield _wide(arr[keep])
+
+    def samples_since(self, start_s: float) -> tuple[F, dict[int, F]]:
+        """All rows from ``start_s`` on (see :meth:`iter_samples`)."""
+        parts = list(self.iter_samples(start_s))
+        if not parts:
             return np.zeros(0), {}
-        arr = np.concatenate(chunks)
-        del chunks
-        times, inverse = np.unique(arr[:, 0], return_inverse=True)
-        out: dict[int, F] = {}
-        for cid in np.unique(arr[:, 1]).astype(int):
-            col = np.full(times.size, np.nan)
-            sel = arr[:, 1] == cid
-            col[inverse[sel]] = arr[sel, 2]
-            out[int(cid)] = col
-        return times, out
+        ids = sorted({i for _, cols in parts for i in cols})
+        times = np.concatenate([t for t, _ in parts])
+        return times, {i: np.concatenate([c.get(i, np.full(t.size, np.nan)) for t, c in parts])
+                       for i in ids}
 
     # ------------------------------------------------------------ alarms and actions
 
