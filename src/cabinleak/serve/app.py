@@ -41,7 +41,6 @@ from cabinleak.serve.assistant import Assistant
 from cabinleak.serve.auth import COOKIE, check, given_token
 from cabinleak.serve.live import Live, display
 from cabinleak.serve.store import Store, StoreError
-from cabinleak.serve.window import decimate
 from cabinleak.serve.worker import Worker
 from cabinleak.station import Station
 
@@ -217,8 +216,7 @@ def create_app(console: Console) -> FastAPI:
 
     @app.get("/api/series")
     def api_series(since: float = -math.inf, points: int = 2000) -> dict[str, Any]:
-        t, cols = live.window.snapshot(since)
-        t, cols = decimate(t, cols, max(min(points, 20_000), 10))
+        t, cols = live.window.snapshot(since, max(min(points, 20_000), 10))
         out: dict[str, Any] = {"time_s": _list(t), "start_utc": None if live.start_utc is None
                                else live.start_utc.isoformat(), "channels": {}}
         for name, v in cols.items():

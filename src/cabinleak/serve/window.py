@@ -56,13 +56,17 @@ class Window:
                     self._v[sl, j] = col[start:stop]
                 self.size += n
 
-    def snapshot(self, since_s: float = -np.inf) -> tuple[F, dict[str, F]]:
-        """Copies of the rows from ``since_s`` on."""
+    def snapshot(self, since_s: float = -np.inf, points: int | None = None
+                 ) -> tuple[F, dict[str, F]]:
+        """The rows from ``since_s`` on, as copies; with ``points``, at most that many
+        (:func:`decimate`, computed on the window itself: no full copy is made)."""
         with self.lock:
             t = self._t[: self.size]
             i = int(np.searchsorted(t, since_s, side="left"))
-            return t[i:].copy(), {n: self._v[i: self.size, j].copy()
-                                  for j, n in enumerate(self.names)}
+            cols = {n: self._v[i: self.size, j] for j, n in enumerate(self.names)}
+            if points is not None and t.size - i > points:
+                return decimate(t[i:], cols, points)
+            return t[i:].copy(), {n: v.copy() for n, v in cols.items()}
 
     @property
     def last_time_s(self) -> float | None:

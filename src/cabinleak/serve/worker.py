@@ -24,7 +24,6 @@ from cabinleak.estimate.forecast import Interval
 from cabinleak.estimate.results import LeakAnalysis, Settings
 from cabinleak.physics.units import DAY_S, HOUR_S
 from cabinleak.serve.live import Live
-from cabinleak.serve.window import decimate
 
 #: Rows the estimate needs before it is tried (the leak test's warm-up is 60).
 MIN_ROWS = 60
@@ -56,14 +55,13 @@ MAX_ROWS = 20_000
 def window_table(live: Live) -> pa.Table:
     """The window as a table in the telemetry convention, SI units; hatch and pump states
     are the last of each group, the rest group means."""
-    t, cols = live.window.snapshot()
-    if t.size > MAX_ROWS:
-        states = {n for n in cols if live.specs[n].quantity in ("hatch", "depress", "vent")}
-        edges = np.linspace(0, t.size, MAX_ROWS + 1).astype(int)
-        last = edges[1:] - 1
-        td, means = decimate(t, {n: v for n, v in cols.items() if n not in states}, MAX_ROWS)
-        held = {n: _held_forward(cols[n])[last] for n in states}
-        t, cols = td, {n: means[n] if n in means else held[n] for n in cols}
+    t, cols = live.window.snapshot(points=MAX_ROWS)
+    states = [n for n in cols if live.specs[n].quantity in ("hatch", "depress", "vent")]
+    if live.window.size > MAX_ROWS and states:
+        # a state is never averaged: the last reading of each group of rows
+        t_all, raw = live.window.snapshot()
+        edges = np.linspace(0, t_all.size, t.size + 1).astype(int)
+        cols |= {n: _held_forward(raw[n])[edges[1:] - 1] for n in states}
     return pa.table({"time": t} | {_si_name(live, n): v for n, v in cols.items()})
 
 
