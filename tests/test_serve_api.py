@@ -354,3 +354,17 @@ def test_a_long_window_is_averaged_before_the_estimate(
     assert c.app.state.console.worker.run_once()  # type: ignore[attr-defined]
     (v,) = live.estimate["volumes"]
     assert v["rate_kg_per_day"]["low"] <= 31.2 <= v["rate_kg_per_day"]["high"]
+
+
+def test_the_event_stream_sends_the_status(tmp_path: Path) -> None:
+    import json
+
+    c = client(tmp_path)
+    c.post("/api/samples", content=rows_csv(0, 3), headers=AUTH | CSV)
+    with c.stream("GET", "/api/events?once=1", headers=AUTH) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        line = next(x for x in r.iter_lines() if x.startswith("data: "))
+    status = json.loads(line.removeprefix("data: "))
+    assert status["rows"] == 3
+    assert {r["channel"]: r["unit"] for r in status["lad"]} == {
+        "zvezda_pressure_mmHg": "mmHg", "zvezda_T_C": "°C"}

@@ -73,7 +73,6 @@ class Console:
     worker: Worker | None = None
     uplot: Path | None = None
     background: list[Any] = field(default_factory=list)  # sources with start()/stop()
-    report_path: Path | None = None
 
 
 def make_console(station: Station, data: str | Path, token: str, *,
