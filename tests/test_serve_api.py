@@ -368,3 +368,28 @@ def test_the_event_stream_sends_the_status(tmp_path: Path) -> None:
     assert status["rows"] == 3
     assert {r["channel"]: r["unit"] for r in status["lad"]} == {
         "zvezda_pressure_mmHg": "mmHg", "zvezda_T_C": "°C"}
+
+
+def test_the_attribution_page_weighs_as_cabinleak_attribute(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same module, exposure, hole and observations through the command line."""
+    import json
+
+    evidence = tmp_path / "seen.toml"
+    evidence.write_text("[observed]\ntool_marks = true\nouter_damage = false\n")
+    assert main(["attribute", "--module", "soyuz-om", "--exposure", "84d", "--hole",
+                 "1.8mm", "--evidence", str(evidence), "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["attribution"]["posterior"]
+    c = client(tmp_path / "data")
+    query = ("module=soyuz-om&days=84&hole=1.8&obs-tool_marks=present"
+             "&obs-outer_damage=absent")
+    got = c.get(f"/api/attribute?{query}", headers=AUTH).json()["attribution"]["posterior"]
+    assert got.keys() == cli.keys()
+    for cause, p in cli.items():
+        assert got[cause] == pytest.approx(p, rel=1e-12, abs=1e-15)
+    page = c.get(f"/attribute?{query}", headers=AUTH)
+    assert page.status_code == 200 and 'id="cause-posterior"' in page.text
+    report = c.get("/attribute/report", headers=AUTH)
+    assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
+    bad = c.get("/api/attribute?module=mars", headers=AUTH)
+    assert bad.status_code == 400 and "mars" in bad.json()["error"]

@@ -73,6 +73,7 @@ class Console:
     worker: Worker | None = None
     uplot: Path | None = None
     background: list[Any] = field(default_factory=list)  # sources with start()/stop()
+    attribution: Any = None  # the last attribution run, for its report
 
 
 def make_console(station: Station, data: str | Path, token: str, *,
@@ -137,6 +138,56 @@ def create_app(console: Console) -> FastAPI:
     @app.get("/locate", response_class=HTMLResponse)
     def locate_page(request: Request, error: str = "") -> HTMLResponse:
         return page("locate.html", request, loc=console.assistant.view(), error=error)
+
+    def attribution(request: Request) -> tuple[Any, str, dict[str, bool]]:
+        """The attribution a query asks for (``module``, ``days``, ``hole``, ``obs-KEY`` =
+        present or absent): the run, the module, the observations."""
+        from cabinleak.serve.attribution import run_attribution
+
+        q = request.query_params
+        module = q.get("module") or _likeliest_module(console)
+        observed = {k[4:]: q[k] == "present" for k in q
+                    if k.startswith("obs-") and q[k] in ("present", "absent")}
+        run = run_attribution(live.station, module, _float(q.get("days", "60"), "days"),
+                              _float(q.get("hole", "2"), "hole"), observed)
+        console.attribution = run
+        return run, module, observed
+
+    @app.get("/api/attribute")
+    def api_attribute(request: Request) -> dict[str, Any]:
+        run, _, _ = attribution(request)
+        return {"module": run.module, "risk": run.risk.to_dict(),
+                "attribution": run.result.to_dict(), "notes": list(run.notes)}
+
+    @app.get("/attribute", response_class=HTMLResponse)
+    def attribute_page(request: Request) -> HTMLResponse:
+        from cabinleak.serve.attribution import catalogue
+
+        q = request.query_params
+        module = q.get("module") or _likeliest_module(console)
+        observed: dict[str, bool] = {}
+        error, run = "", None
+        try:
+            run, module, observed = attribution(request)
+        except CabinleakError as exc:
+            error = str(exc)
+        return page("attribute.html", request, run=run, error=error, catalogue=catalogue(),
+                    module=module, days=q.get("days", "60"), hole=q.get("hole", "2"),
+                    observed=observed)
+
+    @app.get("/attribute/report")
+    def attribute_report() -> Response:
+        run = console.attribution
+        if run is None:
+            return PlainTextResponse("no attribution yet: fill in the form first",
+                                     status_code=409)
+        from cabinleak.report.attribution_report import write_attribution_report
+
+        path = live.store.folder / "attribution.html"
+        write_attribution_report(path, module=run.module, risk=run.risk, result=run.result,
+                                 notes=run.notes)
+        return FileResponse(path, media_type="text/html",
+                            filename=f"cabinleak-{run.module}-attribution.html")
 
     @app.get("/report", response_class=HTMLResponse)
     def report_page(request: Request) -> HTMLResponse:
@@ -354,6 +405,21 @@ async def _json(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CabinleakError("expected a JSON object")
     return data
+
+
+def _float(text: str, what: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise CabinleakError(f"{what} {text!r} is not a number") from None
+
+
+def _likeliest_module(console: Console) -> str:
+    """The module the form starts with: the first of the localization's likeliest volume."""
+    view = console.assistant.view()
+    cell = next((c for c in view["posterior"] if c["id"] == view["best"]), None)
+    return cell["modules"][0] if cell and cell["modules"] else \
+        console.live.station.module_ids[0]
 
 
 def _list(a: np.ndarray) -> list[float | None]:
