@@ -33,7 +33,7 @@ def _need_browser() -> None:
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        missing.append("the playwright package (pip install -e '.[serve]')")
+        missing.append("the playwright package (pip install -e '.[test]')")
     if not Path(CHROMIUM).is_file():
         missing.append(f"{CHROMIUM} (apt-get install chromium)")
     if missing:

@@ -81,11 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                          "(anyone who can reach the port would otherwise see the console)")
     if args.speed is not None and not (args.demo or args.replay):
         raise UsageError("--speed goes with --demo or --replay")
-    try:
-        import uvicorn
-    except ImportError:
-        raise UsageError("the console needs its extra: pip install 'cabinleak[serve]'"
-                         ) from None
+    import uvicorn
     from cabinleak.serve.app import create_app, make_console
     from cabinleak.serve.auth import new_token
     from cabinleak.serve.sources import DEMO_SPEED, Follower, Player, demo_telemetry
