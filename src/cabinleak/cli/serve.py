@@ -82,6 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.speed is not None and not (args.demo or args.replay):
         raise UsageError("--speed goes with --demo or --replay")
     import uvicorn
+
     from cabinleak.serve.app import create_app, make_console
     from cabinleak.serve.auth import new_token
     from cabinleak.serve.sources import DEMO_SPEED, Follower, Player, demo_telemetry
