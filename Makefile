@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	touch $(STAMP)
 
 # The console's JavaScript (uPlot), from the committed lock file; and the browser its
@@ -42,6 +42,9 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_locate_realistic.py --write
 	$(BIN)/python benchmarks/calibrate_realistic.py
 	$(BIN)/python benchmarks/bench_realistic.py --write
+	$(BIN)/python benchmarks/bench_scale.py --write
+	$(BIN)/python benchmarks/bench_mmod.py --write
+	$(BIN)/python benchmarks/bench_campaign.py --million --write
 
 # Mutation testing (tools/mutate.py; docs/mutation.md): a seeded sample of small slips in
 # physics/, estimate/ and locate/model.py, each run against the tests mapped to its module.

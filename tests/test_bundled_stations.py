@@ -10,7 +10,7 @@ from cabinleak.station import Station, bundled_stations, load_station
 #: (project reference "ISS and vehicle facts", whole-ISS line).
 NASA_ISS_VOLUME_M3 = 915.6
 
-BUNDLED = ("iss", "soyuz-ms", "test-chamber")
+BUNDLED = ("iss", "progress-ms", "soyuz-ms", "test-chamber")
 VEHICLES = ("soyuz", "progress")
 
 

@@ -30,6 +30,7 @@ BASE: dict[str, list[str]] = {
     "mmod": ["mmod", "--wall", "single:0.2cm", "--area", "10m2", "--exposure", "1y"],
     "attribute": ["attribute"],
     "demo": ["demo"],
+    "campaign": ["campaign", "x.toml"],
 }
 
 # (command, option) -> kind. Quantities: ("q", a valid value, zero allowed?).
@@ -100,6 +101,12 @@ OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("mmod", "--year"): (NUMBER,),
     ("mmod", "--speed"): (Q, "7km/s"),
     ("mmod", "--json"): (FLAG,),
+    ("mmod", "--size"): (Q, "1mm"),
+    ("mmod", "--density"): (TEXT,),  # a density with its unit, read by density_option
+    ("mmod", "--station"): (TEXT,),
+    ("mmod", "--module"): (TEXT,),
+    ("mmod", "--fleet"): (FLAG,),
+    ("mmod", "--history"): (TEXT,),
     ("attribute", "--station"): (TEXT,),
     ("attribute", "--module"): (TEXT,),
     ("attribute", "--exposure"): (Q, "60d"),
@@ -121,6 +128,14 @@ OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("demo", "--out"): (TEXT,),
     ("demo", "--seed"): (SEED,),
     ("demo", "--json"): (FLAG,),
+    ("campaign", "--example"): (TEXT,),
+    ("campaign", "--scenarios"): (COUNT,),
+    ("campaign", "--workers"): (COUNT,),
+    ("campaign", "--scheduler"): (TEXT,),
+    ("campaign", "--dask"): (FLAG,),
+    ("campaign", "--out"): (TEXT,),
+    ("campaign", "--report"): (TEXT,),
+    ("campaign", "--json"): (FLAG,),
 }
 
 
@@ -338,6 +353,11 @@ BAD = [
      "--evidence", "{missing}"],
     # demo
     ["demo", "--seed", "-3"], ["demo", "--seed", "x"],
+    # campaign (bad spec files: tests/test_campaign_cli.py)
+    ["campaign"], ["campaign", "{missing}"], ["campaign", "{garbage}"],
+    ["campaign", "--example", "mir"], ["campaign", "{missing}", "--workers", "0"],
+    ["campaign", "{missing}", "--scenarios", "many"],
+    ["campaign", "{missing}", "--workers", "2", "--scheduler", "tcp://h:8786"],
 ]
 
 

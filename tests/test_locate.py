@@ -208,12 +208,19 @@ POLICIES = (ModuleByModule, BinarySplit)
 @pytest.mark.parametrize("make", POLICIES)
 @pytest.mark.parametrize("spec", ["b:1mm", "c:0.5kg/day"])
 def test_baselines_find_leak_three_modules(three, make, spec):
+    """Eight campaigns per case. A campaign that stops at 95 % may name the wrong volume
+    about one time in twenty, so one seed alone decides nothing (seed 3 of the binary
+    split on "c:0.5kg/day" is wrong at 96 %, on a tie between its first tests broken at
+    the 1e-11 level); at most one of eight may be wrong."""
     ctx = search_context(three)
-    policy = Checked(make())
-    run = run_campaign(three, parse_leak_spec(spec, three), policy, ctx=ctx, rng=3)
-    assert run.correct and run.confidence >= 0.95
-    assert run.stopped == "target reached"
-    assert len(run.tests) == len(policy.seen) >= 1
+    right = 0
+    for seed in range(8):
+        policy = Checked(make())
+        run = run_campaign(three, parse_leak_spec(spec, three), policy, ctx=ctx, rng=seed)
+        assert run.stopped == "target reached" and run.confidence >= 0.95
+        assert len(run.tests) == len(policy.seen) >= 1
+        right += run.correct
+    assert right >= 7
 
 
 @pytest.mark.parametrize("make", POLICIES)

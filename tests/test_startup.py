@@ -112,7 +112,8 @@ def test_a_commands_help_is_whole_when_its_parser_is_filled_on_demand(
     (["simulate", "test-chamber", "--duration", "1"],
      "cabinleak simulate: error: --duration: give a unit, e.g. 36h"),
     (["mmod", "--area", "10m2"],
-     "cabinleak mmod: error: the following arguments are required: --wall, --exposure"),
+     "cabinleak mmod: error: --area does not apply to the environment alone (no --wall, "
+     "--station or --fleet)"),
 ])
 def test_usage_errors_stay_one_line(argv: list[str], message: str,
                                     capsys: pytest.CaptureFixture[str]) -> None:

@@ -209,3 +209,52 @@ def _for_hole(wall: Wall, hole_m: float, speed_m_s: float, density_kg_m3: float 
     return float(ballistic.critical_diameter_for_hole(hole_m, wall.thickness_m, speed_m_s,
                                                       target=wall.material,
                                                       projectile_density_kg_m3=rho))
+
+
+@dataclass(frozen=True)
+class EnvironmentFlux:
+    """The environment alone: fluxes of particles at least a size on a randomly tumbling
+    plate, and each population's mean impact speed."""
+
+    size_m: float
+    environment: Environment
+    meteoroid_density_kg_m3: float
+    meteoroid_flux_per_m2_per_yr: float
+    debris_flux_per_m2_per_yr: float
+    meteoroid_speed_m_s: float
+    debris_speed_m_s: float
+
+    def __str__(self) -> str:
+        env = self.environment
+        return "\n".join([
+            f"particles of at least {self.size_m * 1e3:g} mm at {env.altitude_m / 1e3:g} km, "
+            f"{env.inclination_deg:g}°, {env.year:g} (randomly tumbling plate)",
+            f"  meteoroids ({self.meteoroid_density_kg_m3 / 1e3:g} g/cm³): "
+            f"{self.meteoroid_flux_per_m2_per_yr:.4g} per m² per year, mean speed "
+            f"{self.meteoroid_speed_m_s / 1e3:g} km/s",
+            f"  orbital debris: {self.debris_flux_per_m2_per_yr:.4g} per m² per year, mean "
+            f"speed {self.debris_speed_m_s / 1e3:g} km/s"])
+
+    def to_dict(self) -> dict[str, Any]:
+        env = self.environment
+        return {"size_m": self.size_m, "altitude_m": env.altitude_m,
+                "inclination_deg": env.inclination_deg, "year": env.year,
+                "meteoroid_density_kg_m3": self.meteoroid_density_kg_m3,
+                "meteoroid_flux_per_m2_per_yr": self.meteoroid_flux_per_m2_per_yr,
+                "debris_flux_per_m2_per_yr": self.debris_flux_per_m2_per_yr,
+                "meteoroid_speed_m_s": self.meteoroid_speed_m_s,
+                "debris_speed_m_s": self.debris_speed_m_s}
+
+
+def environment_flux(size_m: float, env: Environment,
+                     meteoroid_density_kg_m3: float = environment.METEOROID_DENSITY_KG_M3
+                     ) -> EnvironmentFlux:
+    """Meteoroid and debris fluxes of particles at least ``size_m`` (:mod:`.environment`)."""
+    year = environment.SECONDS_PER_YEAR
+    met = float(environment.meteoroid_flux(size_m, env.altitude_m, meteoroid_density_kg_m3))
+    return EnvironmentFlux(
+        size_m=size_m, environment=env, meteoroid_density_kg_m3=meteoroid_density_kg_m3,
+        meteoroid_flux_per_m2_per_yr=met * year,
+        debris_flux_per_m2_per_yr=float(env.debris_flux(size_m)) * year,
+        meteoroid_speed_m_s=environment.METEOROID_SPEED_KM_S * 1e3,
+        debris_speed_m_s=environment.DEBRIS_SPEED_KM_S * 1e3)

@@ -34,9 +34,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "leaktest": ("analyze:leaktest_parser",
                  "ground pressure-decay acceptance test (ASTM E2930 practice)"),
     "locate": ("locate:locate_parser", "plan hatch-closure tests and find where the leak is"),
-    "mmod": ("attribute:mmod_parser", "micrometeoroid and debris penetration risk of a wall"),
+    "mmod": ("attribute:mmod_parser",
+             "micrometeoroid and debris risk: the environment, a wall, a station, the fleet"),
     "attribute": ("attribute:attribute_parser",
                   "what made the hole: MMOD, a defect, fatigue, a seal, or a deliberate act"),
+    "campaign": ("campaign:campaign_parser",
+                 "consequence campaigns: many holes, the crew's response, outcome odds"),
     "demo": ("demo:demo_parser",
              "worked example: a Soyuz MS hole on the ISS, simulated then analysed"),
     "serve": ("serve:serve_parser", "the live console: telemetry in, leak alarms in a browser"),
@@ -57,6 +60,8 @@ examples:
   cabinleak locate --station iss --simulate-leak soyuz-om:2mm --json
   cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 1y --altitude 400km
   cabinleak attribute --module soyuz-om --exposure 60d --hole 2mm --evidence ms09
+  cabinleak campaign --example iss  # prints the ISS example: > iss-campaign.toml
+  cabinleak campaign iss-campaign.toml --workers 2 --out iss-run --report iss.html
   cabinleak demo --plot demo.png --report demo-report.html
   cabinleak serve --demo
 """

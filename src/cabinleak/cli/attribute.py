@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 from typing import Any
 
 from cabinleak.attribute.risk import (
@@ -22,9 +23,18 @@ from cabinleak.station import load_station
 
 MMOD_EXAMPLES = """\
 examples:
+  cabinleak mmod --size 1mm --altitude 400km --inclination 51.6deg --year 2018 --json
+  cabinleak mmod --station iss --exposure 10y
+  cabinleak mmod --station iss --module soyuz-om --exposure 84d --json
+  cabinleak mmod --fleet
   cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 1y --altitude 400km
   cabinleak mmod --wall whipple:0.13cm:0.48cm:11cm --area 100m2 --exposure 1y --json
   cabinleak mmod --wall single:0.2cm --area 10m2 --exposure 60d --speed 7km/s --hole 2mm
+
+Without --wall, --station or --fleet: the environment alone (--size; fluxes on a randomly
+tumbling plate). --station: every module's risk from the station file's MMOD surfaces.
+--fleet: the expected penetrations over the Soyuz, Progress and ISS-module exposure
+history bundled with cabinleak, against the none observed.
 """
 
 ATTRIBUTE_EXAMPLES = """\
@@ -71,10 +81,78 @@ def _risk(args: argparse.Namespace, wall: Wall, area_m2: float) -> Risk:
                         hole_m=None if args.hole is None else args.hole.si)
 
 
+_DENSITY = re.compile(r"^\s*([0-9.eE+-]+)\s*(g/cm3|g/cm³|kg/m3|kg/m³)\s*$")
+
+
+def density_option(text: str) -> float:
+    """A density with its unit, ``1g/cm3`` or ``1000kg/m3`` [kg/m³] (argparse type)."""
+    match = _DENSITY.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: give a density with its unit, e.g. 1g/cm3 "
+                                         "or 1000kg/m3")
+    try:
+        value = float(match.group(1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not a number") from None
+    value *= 1000.0 if match.group(2).startswith("g") else 1.0
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def _mode(args: argparse.Namespace) -> str:
+    """Which of the four questions ``mmod`` answers; refuses options that do not belong."""
+    modes = [m for m, given in (("wall", args.wall), ("station", args.station),
+                                ("fleet", args.fleet)) if given]
+    if len(modes) > 1:
+        raise UsageError(f"give one of --wall, --station, --fleet (got {', '.join(modes)})")
+    mode = modes[0] if modes else "environment"
+    what = {"wall": "--wall", "station": "--station", "fleet": "--fleet",
+            "environment": "the environment alone (no --wall, --station or --fleet)"}[mode]
+    extra = {"wall": ("size", "module", "density"),
+             "station": ("size", "area", "speed", "density"),
+             "fleet": ("size", "area", "speed", "density", "module", "hole", "exposure"),
+             "environment": ("area", "exposure", "speed", "module", "hole")}[mode]
+    for option in extra:
+        if getattr(args, option) is not None:
+            raise UsageError(f"--{option} does not apply to {what}")
+    need = {"wall": ("area", "exposure"), "station": ("exposure",), "fleet": (),
+            "environment": ("size",)}[mode]
+    for option in need:
+        if getattr(args, option) is None:
+            raise UsageError(f"--{option} is required for {what} (see cabinleak mmod --help)")
+    if mode == "station" and args.hole is not None and not args.module:
+        raise UsageError("--hole with --station needs --module")
+    return mode
+
+
 def cmd_mmod(args: argparse.Namespace) -> int:
-    risk = _risk(args, parse_wall(args.wall), args.area.si)
-    print(json.dumps(risk.to_dict() | {"options": echo_json(args)}, indent=2) if args.json
-          else risk)
+    mode = _mode(args)
+    result: Any
+    if mode == "wall":
+        result = _risk(args, parse_wall(args.wall), args.area.si)
+    elif mode == "environment":
+        from cabinleak.attribute.environment import METEOROID_DENSITY_KG_M3
+        from cabinleak.attribute.risk import environment_flux
+
+        result = environment_flux(args.size.si, _environment(args),
+                                  args.density or METEOROID_DENSITY_KG_M3)
+    elif mode == "station":
+        from cabinleak.attribute.surfaces import module_risk, station_risk
+
+        station = load_station(args.station)
+        if args.hole is not None:
+            result = module_risk(station, args.module[0], args.exposure.si, _environment(args),
+                                 hole_m=args.hole.si)
+        else:
+            result = station_risk(station, args.exposure.si, _environment(args),
+                                  modules=args.module)
+    else:
+        from cabinleak.attribute.fleet import fleet_record, load_history
+
+        result = fleet_record(load_history(args.history), _environment(args))
+    print(json.dumps(result.to_dict() | {"options": echo_json(args)}, indent=2) if args.json
+          else result)
     return 0
 
 
@@ -91,17 +169,29 @@ def cmd_attribute(args: argparse.Namespace) -> int:
     station = load_station(args.station)
     module = station.module(args.module)
     notes = []
-    if args.area is None:
-        area = sphere_area_m2(module.volume_m3)
-        notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
-                     "(an estimate; give --area)")
+    if args.wall is None and args.area is None and any(
+            e.module == module.id for e in station.surfaces):
+        from cabinleak.attribute.surfaces import module_risk
+
+        risk = module_risk(station, module.id, args.exposure.si, _environment(args),
+                           hole_m=args.hole.si)
+        notes.append(f"walls and areas: the module's MMOD surfaces in station {station.name!r} "
+                     "(each element by its face; see its [[surface]] sources)")
+        if args.speed is not None:
+            notes.append("--speed is not used with the station's surfaces (each population "
+                         "at its mean speed)")
     else:
-        area = args.area.si
-    if args.wall is None:
-        notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (no public figure; it "
-                     "overstates the MMOD prior, giving a natural cause the benefit of the "
-                     "doubt); give --wall")
-    risk = _risk(args, parse_wall(args.wall or DEFAULT_WALL), area)
+        if args.area is None:
+            area = sphere_area_m2(module.volume_m3)
+            notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
+                         "(an estimate; give --area, or surfaces in the station file)")
+        else:
+            area = args.area.si
+        if args.wall is None:
+            notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (the station file gives "
+                         "this module no MMOD surface; it overstates the MMOD prior, giving a "
+                         "natural cause the benefit of the doubt); give --wall")
+        risk = _risk(args, parse_wall(args.wall or DEFAULT_WALL), area)
     p_hole = risk.probability_hole or 0.0
     prior = prior_from(p_hole, source=f"physics: P(an MMOD hole of at least {args.hole} in "
                                       f"{module.id} over {args.exposure}) = {p_hole:.3g}")
@@ -146,12 +236,24 @@ def mmod_parser(p: argparse.ArgumentParser) -> None:
     """Fill the parser of ``cabinleak mmod`` (its one-line help is in cabinleak.cli)."""
     p.epilog = MMOD_EXAMPLES
     p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.add_argument("--wall", required=True, type=wall_option,
+    p.add_argument("--size", type=quantity("length", "1mm"),
+                   help="the environment alone: fluxes of particles at least this size")
+    p.add_argument("--density", type=density_option,
+                   help="meteoroid density for --size, e.g. 1g/cm3 (default 1g/cm3)")
+    p.add_argument("--station", help="a station's risk from its MMOD surfaces (bundled name "
+                                     "or TOML), e.g. iss")
+    p.add_argument("--module", action="append",
+                   help="with --station: only this module (repeatable)")
+    p.add_argument("--fleet", action="store_true",
+                   help="the fleet record: expected penetrations over the bundled exposure "
+                        "history against the none observed")
+    p.add_argument("--history", help=argparse.SUPPRESS)  # another history TOML (tests)
+    p.add_argument("--wall", type=wall_option,
                    help="single:0.2cm[:MATERIAL] or whipple:BUMPER:WALL:STANDOFF")
-    p.add_argument("--area", required=True, type=quantity("area", "10m2"),
-                   help="exposed area, e.g. 10m2")
-    p.add_argument("--exposure", required=True, type=quantity("time", "60d"),
-                   help="exposure time, e.g. 60d or 1y")
+    p.add_argument("--area", type=quantity("area", "10m2"),
+                   help="exposed area, e.g. 10m2 (with --wall)")
+    p.add_argument("--exposure", type=quantity("time", "60d"),
+                   help="exposure time, e.g. 60d or 10y (with --wall or --station)")
     p.add_argument("--hole", type=quantity("length", "2mm"),
                    help="also: chance of a hole at least this large, e.g. 2mm")
     _environment_options(p)
@@ -170,9 +272,11 @@ def attribute_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hole", type=quantity("length", "2mm"), help="the hole's diameter, e.g. 2mm")
     p.add_argument("--evidence", help="evidence TOML file, or 'ms09' (the bundled example)")
     p.add_argument("--wall", type=wall_option,
-                   help=f"the module's wall (default {DEFAULT_WALL}, an estimate)")
+                   help="the module's wall (default: the module's MMOD surfaces in the station "
+                        f"file, else {DEFAULT_WALL}, an estimate)")
     p.add_argument("--area", type=quantity("area", "10m2"),
-                   help="the module's exposed area (default: a sphere of its volume)")
+                   help="the module's exposed area (default: its MMOD surfaces, else a sphere "
+                        "of its volume)")
     _environment_options(p)
     p.add_argument("--catalogue", action="store_true",
                    help="list the observations and their default likelihoods")

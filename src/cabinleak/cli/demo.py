@@ -133,7 +133,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"\nWhat made it? The hole's evidence as reported for Soyuz MS-09 (drilled rim, tool "
           f"marks, sealant, behind a panel), {DOCKED_DAYS} days docked:")
     print(f"  physics prior: P(an MMOD hole of at least {HOLE_MM:g} mm) = "
-          f"{risk.probability_hole:.3g} (bare {DEMO_WALL} wall, an estimate)")
+          f"{risk.probability_hole:.3g} (the orbital module's surfaces in the iss station file)")
     print("  posterior: " + ", ".join(f"{c} {post[c]:.3g}"
                                       for c in sorted(post, key=post.get, reverse=True)))
     for what, path in (("plot", args.plot), ("report", args.report), ("table", args.out)):
@@ -153,18 +153,18 @@ def locate_demo_leak(station: Station, leak: Leak, *, seed: int = 0) -> Campaign
 
 
 DOCKED_DAYS = 84  # Soyuz MS-09: launched 6 June 2018, leak seen 29 August
-DEMO_WALL = "single:0.15cm"
 
 
 def attribute_demo_hole(leak: Leak) -> tuple[Any, Any]:
     """The cause of the demo hole: physics prior for the module, the MS-09 evidence."""
     from cabinleak.attribute.cause import attribute, prior_from
     from cabinleak.attribute.evidence import load_evidence
-    from cabinleak.attribute.risk import Environment, parse_wall, sphere_area_m2, surface_risk
+    from cabinleak.attribute.risk import Environment
+    from cabinleak.attribute.surfaces import module_risk
 
-    volume = load_station("iss").module(leak.module).volume_m3
-    risk = surface_risk([parse_wall(DEMO_WALL)], sphere_area_m2(volume), DOCKED_DAYS * DAY_S,
-                        Environment(), hole_m=HOLE_MM * 1e-3)
+    # the prior from the module's MMOD surfaces (walls, areas, faces) in the station file
+    risk = module_risk(load_station("iss"), leak.module, DOCKED_DAYS * DAY_S, Environment(),
+                       hole_m=HOLE_MM * 1e-3)
     prior = prior_from(risk.probability_hole or 0.0)
     return attribute(prior, load_evidence("ms09")), risk
 

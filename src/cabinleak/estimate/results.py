@@ -244,6 +244,20 @@ def duration_interval_text(i: Interval, horizon_s: float | None = None, after: s
     return f"{f(i.value)} {unit}{after} (95 %: {f(i.low)} to {f(i.high)})"
 
 
+def _at_least(low_s: float, horizon_s: float) -> str:
+    """The early end of a time to a floor, in hours (days past 72 h).
+
+    >>> _at_least(75.11 * 86400.0, 258 * 86400.0)
+    'at least 75.11 days'
+    >>> _at_least(math.inf, 4 * 86400.0)
+    'beyond 4 days'
+    """
+    if not math.isfinite(low_s):
+        return f"beyond {_span(horizon_s)}"
+    scale, unit = (DAY_S, "days") if low_s >= 72 * HOUR_S else (HOUR_S, "h")
+    return f"at least {low_s / scale:.2f} {unit}"
+
+
 def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
     s = v.series
     comp = ("temperature-compensated" if s.temperature_compensated
@@ -282,14 +296,19 @@ def _volume_text(a: LeakAnalysis, v: VolumeAnalysis) -> str:
         lines.append(f"  onset            {a.when(v.onset_s)}")
     fc = v.forecast
     horizon = float(fc.time_s[-1] - fc.time_s[0])
-    if fc.time_to_floor_s is not None and fc.floor_Pa is not None:
-        label = f"to {fc.floor_Pa / MMHG_PA:.0f} mmHg"
-        when = duration_interval_text(fc.time_to_floor_s, horizon, " after the last sample")
-        lines.append(f"  {label:<17}{when}")
-    if fc.time_to_ppO2_floor_s is not None and fc.ppO2_floor_Pa is not None:
-        label = f"to ppO2 {fc.ppO2_floor_Pa / MMHG_PA:.0f} mmHg"
-        when = duration_interval_text(fc.time_to_ppO2_floor_s, horizon,
-                                      " after the last sample")
+    for floor, when_s, name in ((fc.floor_Pa, fc.time_to_floor_s, ""),
+                                (fc.ppO2_floor_Pa, fc.time_to_ppO2_floor_s, "ppO2 ")):
+        if when_s is None or floor is None:
+            continue
+        label = f"to {name}{floor / MMHG_PA:.0f} mmHg"
+        if v.leak_detected:
+            when = duration_interval_text(when_s, horizon, " after the last sample")
+        else:
+            # no leak shown: a time from the estimate would read as a forecast of a leak
+            # the record does not show; the early end (the largest steady leak it leaves
+            # possible) is the answer
+            when = (f"no leak shown: {_at_least(when_s.low, horizon)} after the last "
+                    "sample (95 %, at the largest steady leak the record allows)")
         lines.append(f"  {label:<17}{when}")
     need = ", ".join(f"{k} {i.value:.3g} kg/day" for k, i in fc.gas_per_day_kg.items())
     lines.append(f"  gas to hold      {need}"

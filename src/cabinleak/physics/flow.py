@@ -215,8 +215,10 @@ def crack_flow(
     (White, *Viscous Fluid Flow*, 3rd ed., §3-3.3; Roth, *Vacuum Technology*,
     3rd ed., §3.3 for slots): ṁ = G·(p_a² − p_b²)/(2·R·T) with
     G = w·h³/(12·μ·L) (crack length w, gap h, wall depth L); R, T of the upstream side.
-    Valid while the Knudsen number λ/h << 1; for an air gap below ~1 µm at
-    cabin pressure the flow turns molecular and this law over-predicts it.
+    Valid while the Knudsen number λ/h << 1 (λ ≈ 68 nm for air at cabin pressure);
+    in a gap below ~1 µm the gas slips at the walls and then turns molecular, which
+    raises the flow above the viscous value, so this law under-predicts it there
+    (slip correction of order 1 + 6·Kn between plates).
     """
     pa = np.asarray(p_a_Pa, dtype=float)
     pb = np.asarray(p_b_Pa, dtype=float)

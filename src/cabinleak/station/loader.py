@@ -4,6 +4,31 @@ In a file, a field with a unit suffix takes a number (``volume_m3 = 100``); the 
 field without the suffix takes a string with a unit (``volume = "3531 ft3"``,
 ``pressure = "760 mmHg"``). Every problem raises :class:`StationError` naming the file,
 the item and the bound.
+
+MMOD surfaces: a ``[[shield]]`` is a wall type, its ``layers`` listed from outside in with
+the pressure wall last; a ``[[surface]]`` lists one module's elements, each with its face
+and area, its shield (or the surface's) or ``shielded_by`` another element::
+
+    [[shield]]
+    id = "lab-stuffed"
+    kind = "stuffed-whipple"       # single, whipple, stuffed-whipple, multi-shock
+    standoff = "11.4 cm"           # outer face of the first layer to the pressure wall
+    layers = [
+      { layer = "bumper", thickness = "1.27 mm", material = "Al6061-T6" },
+      { layer = "stuffing", areal_density_kg_m2 = 6.0 },
+      { layer = "wall", thickness = "4.8 mm", material = "Al2219-T87" },
+    ]
+    source = "..."
+
+    [[surface]]
+    module = "destiny"
+    shield = "lab-stuffed"         # for every element that names none
+    source = "..."
+    elements = [
+      { face = "ram", area_m2 = 14.3 },            # id "destiny-ram" by default
+      { face = "wake", area_m2 = 14.3, shield = "lab-whipple" },
+      { id = "behind", face = "zenith", area_m2 = 2.0, shielded_by = "destiny-ram" },
+    ]
 """
 
 from __future__ import annotations
@@ -27,8 +52,11 @@ from cabinleak.station.model import (
     Leak,
     Module,
     Sensor,
+    Shield,
+    ShieldLayer,
     Station,
     Supply,
+    SurfaceElement,
 )
 
 _DIMENSIONS = {
@@ -179,12 +207,17 @@ def parse_station(text: str, *, source: str = "<string>") -> Station:
     sensors = tuple(_sensor(_Table(t, source, f"sensor #{i + 1}"), i)
                     for i, t in enumerate(_array(top, "sensor")))
     life_support, life_source = _life_support(top)
+    shields = tuple(_shield(_Table(t, source, f"shield #{i + 1}"))
+                    for i, t in enumerate(_array(top, "shield")))
+    surfaces = tuple(e for i, t in enumerate(_array(top, "surface"))
+                     for e in _surface(_Table(t, source, f"surface #{i + 1}")))
     defaults.used.update(("thermal", "temperature_K", "temperature", "pressure_Pa", "pressure"))
     defaults.check_unused()
     top.check_unused()
     return Station(name=name, modules=modules, hatches=hatches, leaks=leaks, supplies=supplies,
                    crew=crew, sensors=sensors, description=description, source=source,
-                   life_support=life_support, life_support_source=life_source)
+                   life_support=life_support, life_support_source=life_source,
+                   shields=shields, surfaces=surfaces)
 
 
 def _life_support(top: _Table) -> tuple[tuple[str, ...], str]:
@@ -355,3 +388,71 @@ def _sensor(t: _Table, index: int) -> Sensor:
     t.check_unused()
     return sensor
 
+
+
+def _inline_tables(t: _Table, key: str, example: str) -> list[Mapping[str, Any]]:
+    t.used.add(key)
+    value = t.data.get(key)
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise t.error(f"{key} must be a non-empty list of tables, e.g. {key} = [{example}]")
+    return value
+
+
+def _shield(t: _Table) -> Shield:
+    """``[[shield]]``: a wall type; ``layers`` from outside in, the pressure wall last."""
+    sid = _identify(t, "shield", 0)
+    layers = []
+    for i, data in enumerate(_inline_tables(t, "layers", '{ layer = "wall", thickness = '
+                                                         '"4.8 mm" }')):
+        lt = _Table(data, t.src, f"{t.where} layer #{i + 1}")
+        kind = lt.text("layer")
+        if kind not in ("bumper", "stuffing", "wall"):
+            raise lt.error(f"layer must be bumper, stuffing or wall, got {kind!r}")
+        material = lt.text("material", default="")
+        if kind == "stuffing" or (kind == "bumper" and lt.has("areal_density_kg_m2")):
+            layer = ShieldLayer(kind,  # type: ignore[arg-type]  # checked above
+                                areal_density_kg_m2=lt.number("areal_density_kg_m2"),
+                                material=material)
+        else:
+            layer = ShieldLayer(kind,  # type: ignore[arg-type]  # checked above
+                                thickness_m=lt.quantity("thickness", "mm"), material=material)
+        lt.check_unused()
+        layers.append(layer)
+    shield = Shield(id=sid, kind=t.text("kind"),  # type: ignore[arg-type]  # checked in _validate
+                    layers=tuple(layers),
+                    standoff_m=t.quantity("standoff", "mm", default=0.0),
+                    source=t.text("source", default=""),
+                    estimate=t.boolean("estimate", False))
+    t.check_unused()
+    return shield
+
+
+def _surface(t: _Table) -> list[SurfaceElement]:
+    """``[[surface]]``: one module's elements; ``shield``, ``source`` and ``estimate`` given
+    at the top apply to every element that does not give its own."""
+    module = t.text("module")
+    t.where = f"surface of {module!r}"
+    shield = t.text("shield", default="") if t.has("shield") else ""
+    source = t.text("source", default="") if t.has("source") else ""
+    estimate = t.boolean("estimate", False)
+    out = []
+    for i, data in enumerate(_inline_tables(t, "elements", '{ face = "ram", area_m2 = 10 }')):
+        et = _Table(data, t.src, f"{t.where} element #{i + 1}")
+        face = et.text("face")
+        eid = et.text("id", default=f"{module}-{face}")
+        et.where = f"surface element {eid!r}"
+        covered = et.text("shielded_by", default="") if et.has("shielded_by") else ""
+        if covered and et.has("shield"):
+            raise et.error("give either shield (a wall type) or shielded_by (another "
+                           "element), not both")
+        element = SurfaceElement(
+            id=eid, module=module, area_m2=et.quantity("area", "m2"),
+            face=face,  # type: ignore[arg-type]  # checked in _validate
+            shield="" if covered else et.text("shield", default=shield),
+            shielded_by=covered,
+            source=et.text("source", default=source),
+            estimate=et.boolean("estimate", estimate))
+        et.check_unused()
+        out.append(element)
+    t.check_unused()
+    return out

@@ -20,6 +20,22 @@ from cabinleak.physics.thermal import THERMAL_MODELS, ThermalModel
 LeakLaw = Literal["orifice", "crack", "power"]
 SupplyMode = Literal["regulated", "fixed"]
 SensorQuantity = Literal["pressure", "temperature"]
+Face = Literal["ram", "wake", "port", "starboard", "zenith", "nadir", "tumbling"]
+WallKind = Literal["single", "whipple", "stuffed-whipple", "multi-shock"]
+LayerKind = Literal["bumper", "stuffing", "wall"]
+
+#: Orientation classes of a surface element: the direction its outward normal faces in the
+#: local vertical, local horizontal frame (ram = along the velocity), or ``tumbling`` for a
+#: free flyer with no fixed attitude.
+FACES: tuple[str, ...] = ("ram", "wake", "port", "starboard", "zenith", "nadir", "tumbling")
+
+#: Wall types and the layers each is made of, from outside in (``+`` = one or more).
+WALL_LAYERS: dict[str, tuple[str, ...]] = {
+    "single": ("wall",),
+    "whipple": ("bumper", "wall"),
+    "stuffed-whipple": ("bumper", "stuffing", "wall"),
+    "multi-shock": ("bumper", "bumper+", "wall"),
+}
 
 #: Gas a supply can deliver, as mole fractions over :data:`cabinleak.physics.gas.SPECIES`.
 SUPPLY_GASES: dict[str, tuple[float, ...]] = {
@@ -188,6 +204,76 @@ class Sensor:
 
 
 @dataclass(frozen=True)
+class ShieldLayer:
+    """One layer of a wall: a metal bumper or pressure wall (a thickness), or a fabric
+    layer (an areal density: the Nextel/Kevlar stuffing of a stuffed Whipple, a thermal
+    blanket used as a bumper)."""
+
+    kind: LayerKind
+    thickness_m: float = 0.0
+    areal_density_kg_m2: float = 0.0
+    material: str = ""
+
+    def describe(self) -> str:
+        size = (f"{self.thickness_m * 1e3:g} mm" if self.thickness_m > 0
+                else f"{self.areal_density_kg_m2:g} kg/m²")
+        return f"{self.kind} {size}{' ' + self.material if self.material else ''}"
+
+
+@dataclass(frozen=True)
+class Shield:
+    """A wall type with its layers, outermost first; the last is the pressure wall.
+
+    ``standoff_m`` is the distance from the outer face of the first layer to the pressure
+    wall (0 for a single wall).
+    """
+
+    id: str
+    kind: WallKind
+    layers: tuple[ShieldLayer, ...]
+    standoff_m: float = 0.0
+    source: str = ""
+    estimate: bool = False
+
+    @property
+    def wall(self) -> ShieldLayer:
+        """The pressure wall (the innermost layer)."""
+        return self.layers[-1]
+
+    @property
+    def bumpers(self) -> tuple[ShieldLayer, ...]:
+        return tuple(layer for layer in self.layers if layer.kind == "bumper")
+
+    @property
+    def stuffing_kg_m2(self) -> float:
+        return float(sum(lay.areal_density_kg_m2 for lay in self.layers if lay.kind == "stuffing"))
+
+    def describe(self) -> str:
+        inside = ", ".join(layer.describe() for layer in self.layers)
+        gap = f", standoff {self.standoff_m * 1e2:g} cm" if self.standoff_m > 0 else ""
+        return f"{self.kind} ({inside}{gap})"
+
+
+@dataclass(frozen=True)
+class SurfaceElement:
+    """A piece of a module's outer surface exposed to meteoroids and debris.
+
+    Its wall is a :class:`Shield` (``shield``, an id) or, with ``shielded_by`` (another
+    element's id), it lies behind that element: particles reach it only through that
+    element, which is where they are counted.
+    """
+
+    id: str
+    module: str
+    area_m2: float
+    face: Face
+    shield: str = ""
+    shielded_by: str = ""
+    source: str = ""
+    estimate: bool = False
+
+
+@dataclass(frozen=True)
 class Station:
     """A station: modules joined by hatches, with leaks, supplies, crew and sensors."""
 
@@ -205,6 +291,9 @@ class Station:
     # and CO2 output change neither the gas mass nor its composition
     life_support: tuple[str, ...] = ()
     life_support_source: str = ""
+    # MMOD surfaces: the wall types, and the elements of each module's outer surface
+    shields: tuple[Shield, ...] = ()
+    surfaces: tuple[SurfaceElement, ...] = ()
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -251,6 +340,19 @@ class Station:
                 out.update(volume)
         return frozenset(out)
 
+    def shield(self, shield_id: str) -> Shield:
+        for sh in self.shields:
+            if sh.id == shield_id:
+                return sh
+        raise StationError(self.source or self.name, f"shield {shield_id!r}",
+                           f"not in station {self.name!r} (shields: "
+                           f"{', '.join(s.id for s in self.shields) or 'none'})")
+
+    def surface_of(self, module_id: str) -> tuple[SurfaceElement, ...]:
+        """The surface elements of a module (none if the file gives it no surface)."""
+        self.module(module_id)
+        return tuple(e for e in self.surfaces if e.module == module_id)
+
     def replace(self, **changes: Any) -> Station:
         return dataclasses.replace(self, **changes)
 
@@ -280,6 +382,7 @@ class Station:
             crew=tuple(c for c in self.crew if c.module not in drop),
             sensors=tuple(s for s in self.sensors if s.module not in drop),
             life_support=tuple(m for m in self.life_support if m not in drop),
+            surfaces=_without_shielding(self.surfaces, drop),
         )
 
     def isolated_volumes(self, hatch_open: Mapping[str, bool] | None = None
@@ -404,6 +507,99 @@ def _validate(st: Station) -> None:
         _positive(src, where, "rate_Hz", sn.rate_Hz)
         _positive(src, where, "noise_sd", sn.noise_sd, allow_zero=True)
         _positive(src, where, "resolution", sn.resolution, allow_zero=True)
+    _validate_surfaces(st, src)
+
+
+def _without_shielding(surfaces: tuple[SurfaceElement, ...], drop: set[str]
+                       ) -> tuple[SurfaceElement, ...]:
+    """The surfaces of the modules kept; an element shielded by one that leaves keeps the
+    shield of the element that leaves (it is exposed now, behind the same kind of wall)."""
+    gone = {e.id: e for e in surfaces if e.module in drop}
+    out = []
+    for e in surfaces:
+        if e.module in drop:
+            continue
+        cover = gone.get(e.shielded_by)
+        if cover is not None:
+            e = dataclasses.replace(e, shielded_by="", shield=cover.shield,
+                                    estimate=True)
+        out.append(e)
+    return tuple(out)
+
+
+def _layers_in_order(kinds: tuple[str, ...], pattern: tuple[str, ...]) -> bool:
+    """``kinds`` matches ``pattern`` (``x+``: one or more more of ``x``)."""
+    i = 0
+    for p in pattern:
+        name = p.rstrip("+")
+        if i >= len(kinds) or kinds[i] != name:
+            return False
+        i += 1
+        if p.endswith("+"):
+            while i < len(kinds) and kinds[i] == name:
+                i += 1
+    return i == len(kinds)
+
+
+def _validate_surfaces(st: Station, src: str) -> None:
+    shields: set[str] = set()
+    for sh in st.shields:
+        where = f"shield {sh.id!r}"
+        if sh.id in shields:
+            raise StationError(src, where, "id is used twice")
+        shields.add(sh.id)
+        if sh.kind not in WALL_LAYERS:
+            raise StationError(src, where, f"kind must be one of {', '.join(WALL_LAYERS)}, "
+                                           f"got {sh.kind!r}")
+        kinds = tuple(layer.kind for layer in sh.layers)
+        if not _layers_in_order(kinds, WALL_LAYERS[sh.kind]):
+            expected = ", ".join(WALL_LAYERS[sh.kind]).replace("bumper, bumper+",
+                                                                 "two or more bumpers")
+            raise StationError(src, where, f"a {sh.kind} has layers {expected} from outside "
+                                           f"in, got {', '.join(kinds) or 'none'}")
+        for layer in sh.layers:
+            if layer.kind == "stuffing":
+                _positive(src, where, "stuffing areal_density_kg_m2", layer.areal_density_kg_m2)
+            elif layer.kind == "bumper":
+                _positive(src, where, "bumper thickness or areal density",
+                          layer.thickness_m or layer.areal_density_kg_m2)
+            else:
+                _positive(src, where, "wall thickness_mm", layer.thickness_m)
+        if sh.kind == "single":
+            _positive(src, where, "standoff_m", sh.standoff_m, allow_zero=True)
+        else:
+            _positive(src, where, "standoff_m", sh.standoff_m)
+    elements: dict[str, SurfaceElement] = {}
+    modules = set(st.module_ids)
+    for e in st.surfaces:
+        where = f"surface element {e.id!r}"
+        if e.id in elements:
+            raise StationError(src, where, "id is used twice")
+        elements[e.id] = e
+        if e.module not in modules:
+            raise StationError(src, where, f"module {e.module!r} is not a module of station "
+                                           f"{st.name!r}")
+        _positive(src, where, "area_m2", e.area_m2, allow_zero=True)
+        if e.face not in FACES:
+            raise StationError(src, where, f"face must be one of {', '.join(FACES)}, "
+                                           f"got {e.face!r}")
+        if bool(e.shield) == bool(e.shielded_by):
+            raise StationError(src, where, "give either shield (a wall type) or shielded_by "
+                                           "(another element), not both or neither")
+        if e.shield and e.shield not in shields:
+            raise StationError(src, where, f"shield {e.shield!r} is not a [[shield]] of "
+                                           f"station {st.name!r} (shields: "
+                                           f"{', '.join(sorted(shields)) or 'none'})")
+    for e in st.surfaces:
+        if e.shielded_by:
+            where = f"surface element {e.id!r}"
+            cover = elements.get(e.shielded_by)
+            if cover is None:
+                raise StationError(src, where, f"shielded_by {e.shielded_by!r} is not a "
+                                               f"surface element of station {st.name!r}")
+            if cover.shielded_by:
+                raise StationError(src, where, f"shielded_by {e.shielded_by!r}, which is "
+                                               "itself shielded: name the outer element")
 
 
 def _positive(src: str, where: str, key: str, value: float, *, allow_zero: bool = False) -> None:
