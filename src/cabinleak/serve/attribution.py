@@ -4,8 +4,9 @@ The physics prior (the MMOD flux through the module's wall over its exposure, fo
 of at least the size given: :func:`~cabinleak.attribute.risk.surface_risk`), then the
 evidence the crew and the investigators report, each observation present, absent or
 unknown (the catalogue of :mod:`cabinleak.attribute.evidence`), then the posterior over
-the causes. As the command, with its defaults: the module's area is a sphere of its
-volume and the wall a bare 1.5 mm one, both said in the notes.
+the causes. As the command, with its defaults: the module's MMOD surfaces from the
+station file where it has them, else a sphere of its volume behind a bare 1.5 mm wall,
+said in the notes.
 """
 
 from __future__ import annotations
@@ -44,16 +45,26 @@ def run_attribution(station: Station, module: str, exposure_days: float, hole_mm
     if not (0 < exposure_days <= 36525 and 0 < hole_mm <= 1000):
         raise CabinleakError(f"exposure must be in (0, 36525] days and the hole in (0, 1000] "
                              f"mm, got {exposure_days:g} days and {hole_mm:g} mm")
-    area = sphere_area_m2(mod.volume_m3)
-    risk = surface_risk([parse_wall(DEFAULT_WALL)], area, exposure_days * DAY_S,
-                        Environment(), hole_m=hole_mm * 1e-3)
+    if any(e.module == mod.id for e in station.surfaces):
+        from cabinleak.attribute.surfaces import module_risk
+
+        risk = module_risk(station, mod.id, exposure_days * DAY_S, Environment(),
+                           hole_m=hole_mm * 1e-3)
+        notes: tuple[str, ...] = (
+            f"walls and areas: the module's MMOD surfaces in station {station.name!r} (each "
+            "element by its face; see its [[surface]] sources)",)
+    else:
+        area = sphere_area_m2(mod.volume_m3)
+        risk = surface_risk([parse_wall(DEFAULT_WALL)], area, exposure_days * DAY_S,
+                            Environment(), hole_m=hole_mm * 1e-3)
+        notes = (f"area {area:.3g} m²: a sphere of the module's {mod.volume_m3:g} m³ (an "
+                 "estimate)", f"wall {DEFAULT_WALL}: a bare wall, no shield (the station "
+                 "file gives this module no MMOD surface; it overstates the MMOD prior, "
+                 "giving a natural cause the benefit of the doubt)")
     p_hole = risk.probability_hole or 0.0
     prior = prior_from(p_hole, source=f"physics: P(an MMOD hole of at least {hole_mm:g} mm in "
                                       f"{mod.id} over {exposure_days:g} days) = {p_hole:.3g}")
     result = attribute(prior, evidence_from(observed, source="console"))
-    notes = (f"area {area:.3g} m²: a sphere of the module's {mod.volume_m3:g} m³ (an "
-             "estimate)", f"wall {DEFAULT_WALL}: a bare wall, no shield (no public figure; it "
-             "overstates the MMOD prior, giving a natural cause the benefit of the doubt)")
     return AttributionRun(mod.id, exposure_days, hole_mm, dict(observed), risk, result, notes)
 
 
