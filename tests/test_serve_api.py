@@ -394,3 +394,35 @@ def test_the_attribution_page_weighs_as_cabinleak_attribute(
     assert report.status_code == 200 and "attachment" in report.headers["content-disposition"]
     bad = c.get("/api/attribute?module=mars", headers=AUTH)
     assert bad.status_code == 400 and "mars" in bad.json()["error"]
+
+
+def test_a_locked_database_answers_503_and_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    import sqlite3
+
+    from cabinleak.serve.app import Assistant, Console, Live, Worker
+    from cabinleak.serve.store import Store
+
+    station = load_station("iss")
+    live = Live(station, Store(tmp_path, lock_timeout_s=0.2))
+    c = TestClient(create_app(Console(live, TOKEN, Assistant(
+        station, tmp_path / "locate-session.json"), Worker(live))))
+    assert c.post("/api/samples", content=rows_csv(0, 5), headers=AUTH | CSV).status_code == 200
+    other = sqlite3.connect(tmp_path / "console.sqlite", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the database
+    r = c.post("/api/samples", content=rows_csv(50, 5), headers=AUTH | CSV)
+    assert r.status_code == 503 and "not written (database is locked)" in r.json()["error"]
+    other.execute("ROLLBACK")
+    other.close()
+    # the refused rows were not acknowledged, and may be sent again
+    assert c.post("/api/samples", content=rows_csv(50, 5), headers=AUTH | CSV).status_code == 200
+    assert live.store.sample_count() == 20
+
+
+def test_a_data_folder_that_cannot_be_made_ends_the_start_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    assert main(["serve", "--data", str(taken), "--port", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"cabinleak serve: error: {taken}: cannot open the console's database")
+    assert len(err.splitlines()) == 1

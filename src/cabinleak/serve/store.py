@@ -106,13 +106,13 @@ def _wide(arr: F) -> tuple[F, dict[int, F]]:
 class Store:
     """The SQLite record of one console (one ``--data`` folder)."""
 
-    def __init__(self, folder: str | Path) -> None:
+    def __init__(self, folder: str | Path, *, lock_timeout_s: float = 5.0) -> None:
         self.folder = Path(folder)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.path = self.folder / "console.sqlite"
             self._db = sqlite3.connect(self.path, check_same_thread=False,
-                                       isolation_level=None, timeout=5.0)
+                                       isolation_level=None, timeout=lock_timeout_s)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(_SCHEMA)
