@@ -130,7 +130,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     for source in console.background:
         source.start()
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+                                               log_level="warning"))
+        console.stopping = lambda: bool(server.should_exit)  # event streams end with it
+        server.run()
     finally:
         for source in console.background:
             source.stop()

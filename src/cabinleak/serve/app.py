@@ -74,6 +74,9 @@ class Console:
     uplot: Path | None = None
     background: list[Any] = field(default_factory=list)  # sources with start()/stop()
     attribution: Any = None  # the last attribution run, for its report
+    # whether the server is shutting down: open event streams end then, so that a
+    # browser left open does not hold the shutdown
+    stopping: Callable[[], bool] = lambda: False
 
 
 def make_console(station: Station, data: str | Path, token: str, *,
@@ -293,7 +296,7 @@ def create_app(console: Console) -> FastAPI:
                 elif idle > 15.0:
                     yield ": keep-alive\n\n"
                     idle = 0.0
-                if await request.is_disconnected():
+                if console.stopping() or await request.is_disconnected():
                     return
                 await asyncio.sleep(0.25)
                 idle += 0.25
