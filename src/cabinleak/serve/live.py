@@ -3,11 +3,14 @@ volume and the alarms it raises.
 
 Every batch goes the same way, whoever sends it (the API, ``--demo``, ``--replay``,
 ``--follow``): checked (:mod:`.ingest`), committed to the store, added to the window, then
-fed row by row to the test of each isolated volume (the modules joined by open hatches,
-from the station and the latest hatch columns). A hatch that changes regroups the
-volumes and starts their tests afresh, as ``analyze`` analyses from the last change on.
-On start the stored record is read back and replayed through the tests, so a restart
-resumes where it was; an alarm found again is not raised twice.
+fed to the test of each isolated volume (the modules joined by open hatches, from the
+station and the latest hatch columns) as its gas mass, m = p·V/(R·T) less the gas
+injected, formed with arrays between hatch changes. A hatch that changes (or a channel
+seen for the first time) regroups the volumes and starts their tests afresh, as
+``analyze`` analyses from the last hatch change on; a planned depress or vent pauses a
+volume's test. On start the stored record (the window's worth) is read back and run
+through the tests, so a restart resumes where it was; an alarm found again is not
+raised twice.
 """
 
 from __future__ import annotations
