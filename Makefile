@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench mutate clean
+.PHONY: demo test lint bench mutate clean console-setup
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,10 +12,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
 	touch $(STAMP)
 
+# The console's JavaScript (uPlot), from the committed lock file; and the browser its
+# tests drive (Debian's chromium: playwright cannot download one here). As root, as CI is.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+console-setup: node_modules/.package-lock.json
+	@test -x /usr/bin/chromium || (apt-get update -q && apt-get install -y -q chromium)
+
 demo: $(STAMP)
 	$(BIN)/cabinleak demo --plot docs/demo.png --preview docs/report.png
 
-test: $(STAMP)
+test: $(STAMP) console-setup
 	$(BIN)/ruff check src tests $(wildcard benchmarks/*.py) $(wildcard tools/*.py) $(wildcard examples/*.py)
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -47,4 +54,4 @@ mutate: $(STAMP)
 	$(BIN)/python tools/mutate.py $(MUTATE_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .mutate
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache .mypy_cache .mutate node_modules

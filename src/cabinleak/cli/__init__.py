@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  "consequence campaigns: many holes, the crew's response, outcome odds"),
     "demo": ("demo:demo_parser",
              "worked example: a Soyuz MS hole on the ISS, simulated then analysed"),
+    "serve": ("serve:serve_parser", "the live console: telemetry in, leak alarms in a browser"),
 }
 
 EXAMPLES = """\
@@ -62,6 +63,7 @@ examples:
   cabinleak campaign --example iss  # prints the ISS example: > iss-campaign.toml
   cabinleak campaign iss-campaign.toml --workers 2 --out iss-run --report iss.html
   cabinleak demo --plot demo.png --report demo-report.html
+  cabinleak serve --demo
 """
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         Telemetry,
         TelemetryError,
     )
-    from cabinleak.telemetry.read import read_telemetry
+    from cabinleak.telemetry.read import read_telemetry, telemetry_from_table
     from cabinleak.telemetry.stream import read_auto, read_binned
     from cabinleak.telemetry.write import TABLE_FORMATS, sensor_columns, state_columns, write_table
 
@@ -54,6 +54,7 @@ __all__ = [
     "read_telemetry",
     "sensor_columns",
     "state_columns",
+    "telemetry_from_table",
     "write_table",
 ]
 
@@ -62,7 +63,7 @@ lazy_package(__name__, {
     "feed": ("FEED_MAPPING", "feed_time", "is_feed_file"),
     "model": ("QUANTITIES", "STATES", "Channel", "DataIssue", "Quantity", "Telemetry",
               "TelemetryError"),
-    "read": ("read_telemetry",),
+    "read": ("read_telemetry", "telemetry_from_table"),
     "stream": ("read_auto", "read_binned"),
     "write": ("TABLE_FORMATS", "sensor_columns", "state_columns", "write_table"),
 })

@@ -47,7 +47,7 @@ from cabinleak.telemetry.feed import is_feed, pivot_feed
 from cabinleak.telemetry.model import STATES, Channel, DataIssue, Telemetry, TelemetryError
 from cabinleak.telemetry.write import TABLE_FORMATS
 
-__all__ = ["MISSING_TOKENS", "read_telemetry"]
+__all__ = ["MISSING_TOKENS", "read_telemetry", "telemetry_from_table"]
 
 F = NDArray[np.float64]
 
@@ -121,6 +121,36 @@ def read_telemetry(path: str | Path, *, mapping: str | Path | None = None,
         table, metadata, first_line = _read_csv(file, name)
     else:
         table, metadata, first_line = _read_parquet(file, name)
+    return _clean_table(table, name, metadata, first_line, csv=suffix == ".csv",
+                        table_map=table_map, gauge=gauge, time_column=time_column, year=year)
+
+
+def telemetry_from_table(table: pa.Table, *, name: str = "<memory>",
+                         metadata: dict[str, str] | None = None, gauge: bool | None = None,
+                         time_column: str | None = None) -> Telemetry:
+    """Clean a telemetry table held in memory, as :func:`read_telemetry` cleans a file.
+
+    The in-memory entry point to the estimator (the live console hands its window here):
+    the same column convention (``time`` and ``zvezda_pressure_mmHg`` headers), the same
+    cleaning; errors name `name` and the row as if the table were a Parquet file.
+
+    Examples
+    --------
+    >>> import pyarrow as pa
+    >>> tel = telemetry_from_table(pa.table({"time": [0.0, 10.0, 20.0],
+    ...                                      "lab_pressure_mmHg": [760.0, 759.9, 759.8]}))
+    >>> round(float(tel.channels[0].values[0]), 1), tel.path
+    (101325.0, '<memory>')
+    """
+    return _clean_table(table, name, dict(metadata or {}), 1, csv=False, table_map=None,
+                        gauge=gauge, time_column=time_column, year=None)
+
+
+def _clean_table(table: pa.Table, name: str, metadata: dict[str, str], first_line: int, *,
+                 csv: bool, table_map: TableMapping | None, gauge: bool | None,
+                 time_column: str | None, year: int | None) -> Telemetry:
+    """The table as read (``first_line``: the file line of its first row), cleaned."""
+    suffix = ".csv" if csv else ".parquet"
     order = None
     if suffix == ".csv" and is_feed(table.column_names):
         feed = pivot_feed(table, name, metadata, first_line, year=year, mapping=table_map)
