@@ -31,6 +31,7 @@ BASE: dict[str, list[str]] = {
     "attribute": ["attribute"],
     "demo": ["demo"],
     "campaign": ["campaign", "x.toml"],
+    "serve": ["serve"],
 }
 
 # (command, option) -> kind. Quantities: ("q", a valid value, zero allowed?).
@@ -136,6 +137,18 @@ OPTIONS: dict[tuple[str, str], tuple[str, ...]] = {
     ("campaign", "--out"): (TEXT,),
     ("campaign", "--report"): (TEXT,),
     ("campaign", "--json"): (FLAG,),
+    ("serve", "--station"): (TEXT,),
+    ("serve", "--data"): (TEXT,),
+    ("serve", "--host"): (TEXT,),
+    ("serve", "--port"): (COUNT,),
+    ("serve", "--token"): (TEXT,),
+    ("serve", "--demo"): (FLAG,),
+    ("serve", "--replay"): (TEXT,),
+    ("serve", "--follow"): (TEXT,),
+    ("serve", "--speed"): (NUMBER,),
+    ("serve", "--cadence"): (NUMBER,),
+    ("serve", "--window-rows"): (COUNT,),
+    ("serve", "--json"): (FLAG,),
 }
 
 
@@ -358,6 +371,11 @@ BAD = [
     ["campaign", "--example", "mir"], ["campaign", "{missing}", "--workers", "0"],
     ["campaign", "{missing}", "--scenarios", "many"],
     ["campaign", "{missing}", "--workers", "2", "--scheduler", "tcp://h:8786"],
+    # serve: refused before anything listens
+    ["serve", "--host", "0.0.0.0"], ["serve", "--port", "many"], ["serve", "--port", "-5"],
+    ["serve", "--port", "70000"], ["serve", "--speed", "-1"], ["serve", "--cadence", "0.1"],
+    ["serve", "--window-rows", "0"], ["serve", "--replay", "{missing}"],
+    ["serve", "--follow", "{missing}"], ["serve", "--station", "nowhere"],
 ]
 
 
@@ -411,4 +429,5 @@ def test_every_example_parses(line: str) -> None:
 
     from cabinleak.cli.common import attach_negative_values
 
-    build_parser().parse_args(attach_negative_values(shlex.split(line)[1:]))
+    command = line.split(" > ")[0]  # a shell redirection of the output is not an argument
+    build_parser().parse_args(attach_negative_values(shlex.split(command)[1:]))

@@ -12,7 +12,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from cabinleak.cli.common import UsageError, number
+from cabinleak.cli.common import UsageError, count, number
 
 EXAMPLES = """\
 examples:
@@ -33,7 +33,7 @@ def serve_parser(p: argparse.ArgumentParser) -> None:
                    help="where the console keeps its database (./cabinleak-data)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (127.0.0.1; another needs --token)")
-    p.add_argument("--port", type=int, default=8750, help="port (8750)")
+    p.add_argument("--port", type=port_number, default=8750, help="port (8750)")
     p.add_argument("--token", default=None,
                    help="the access token (default: a fresh random one, printed)")
     src = p.add_mutually_exclusive_group()
@@ -45,11 +45,19 @@ def serve_parser(p: argparse.ArgumentParser) -> None:
                    default=None, help="replay speed, × real time (60; --demo: 180)")
     p.add_argument("--cadence", type=number(0.5, 3600, what="the cadence"), default=5.0,
                    help="seconds between full estimates (5)")
-    p.add_argument("--window-rows", type=int, default=200_000,
+    p.add_argument("--window-rows", type=count(1000), default=200_000,
                    help="rows kept in memory for the live view (200000)")
     p.add_argument("--json", action="store_true",
                    help="print the start-up line (URL, token, data folder) as JSON")
     p.set_defaults(func=cmd_serve)
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type`` for a TCP port, 1 to 65535."""
+    value = count(1)(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, got {value}")
+    return value
 
 
 def is_loopback(host: str) -> bool:
