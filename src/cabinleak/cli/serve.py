@@ -53,10 +53,10 @@ def serve_parser(p: argparse.ArgumentParser) -> None:
 
 
 def port_number(text: str) -> int:
-    """An argparse ``type`` for a TCP port, 1 to 65535."""
-    value = count(1)(text)
+    """An argparse ``type`` for a TCP port, 0 (any free port) to 65535."""
+    value = count(0)(text)
     if value > 65535:
-        raise argparse.ArgumentTypeError(f"must be a TCP port, 1 to 65535, got {value}")
+        raise argparse.ArgumentTypeError(f"must be a TCP port, 0 to 65535, got {value}")
     return value
 
 

@@ -299,6 +299,8 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
         link_flow[:, :, hatch_mask] = hatch_flow[:, :, hatch_mask]
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
+    vented = link_flow[:, :, vacuum].sum(axis=2)  # [B, nt], for the whole batch at once
+    supplied = supply_flow.sum(axis=2)
     names = tuple(s.name for s in net.links)
     crew_modules = tuple(dict.fromkeys(c.module for c in net.station.crew if c.count > 0))
     for i in range(batch):
@@ -311,8 +313,8 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
             temperature_K=T[i],
             mass_kg=M[i],
             mole_fractions=x[i],
-            vented_kg_per_s=link_flow[i][:, vacuum].sum(axis=1),
-            supplied_kg_per_s=supply_flow[i].sum(axis=1),
+            vented_kg_per_s=vented[i],
+            supplied_kg_per_s=supplied[i],
             link_names=names,
             link_flow_kg_per_s=link_flow[i],
             added_kg=added[i],

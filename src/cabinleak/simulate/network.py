@@ -195,12 +195,13 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
     n_sup = len(supply_ids)
     sup_enabled = np.zeros((batch, n_sup))
     events: list[list[tuple[float, int, int, float]]] = []
+    # hatches are the same in every scenario: one row, broadcast (a loop per scenario and
+    # hatch was a quarter of a 10,000-scenario closed-form batch)
+    hatch_slots = [slot_of[("hatch", h.id)] for h in station.hatches]
+    cda[:, hatch_slots] = [h.area_m2 * h.discharge_coefficient for h in station.hatches]
+    enabled[:, hatch_slots] = [1.0 if h.open else 0.0 for h in station.hatches]
     for bi, s in enumerate(scenarios):
         evs: list[tuple[float, int, int, float]] = []
-        for h in station.hatches:
-            j = slot_of[("hatch", h.id)]
-            cda[bi, j] = h.area_m2 * h.discharge_coefficient
-            enabled[bi, j] = 1.0 if h.open else 0.0
         for j, lk in per_scenario[bi]:
             t_up = station.modules[slots[j].a].temperature_K
             if lk.law == "orifice":
