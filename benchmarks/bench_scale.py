@@ -79,6 +79,22 @@ def measure(n: int, duration_s: float, dense: bool, timeout_s: float) -> dict[st
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
+def growth_exponents(rows: list[list[str]], from_modules: int = 300) -> str:
+    """k of CPU ∝ n^k per simulated duration: the least-squares slope of log CPU against
+    log n over the sizes from ``from_modules`` (below, fixed costs dominate)."""
+    import numpy as np
+
+    parts = []
+    for label in DURATIONS:
+        pts = [(int(r[0]), float(r[2])) for r in rows
+               if r[1] == label and int(r[0]) >= from_modules and not r[2].startswith(">")]
+        if len(pts) >= 2:
+            x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
+            parts.append(f"{label} k = {np.polyfit(x, y, 1)[0]:.2f}")
+    return (f"- Growth exponent k of CPU ∝ n^k ({from_modules} modules and up): "
+            + ", ".join(parts) + ".")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--case", nargs=2, metavar=("N", "SECONDS"), help=argparse.SUPPRESS)
@@ -119,7 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(" | ".join(rows[-1]), flush=True)
     result = table(["modules", "simulated", "CPU s", "peak MB", "dense inverses CPU s",
                     "dense / sparse"], rows)
-    print("\n" + result)
+    growth = growth_exponents(rows)
+    print("\n" + result + "\n\n" + growth)
     if args.write:
         write_section(SECTION, [
             f"## {SECTION} (`benchmarks/bench_scale.py`)",
@@ -135,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"- command: `{command}`",
             "",
             result,
+            "",
+            growth,
         ])
         print(f"\nwrote section '{SECTION}' of docs/benchmarks.md")
     return 0
