@@ -151,6 +151,29 @@ HATCH_LINEAR_BELOW_PA = 100.0
 #: since there the flow at tens of pascals is what a test measures [Pa].
 ORIFICE_LINEAR_BELOW_PA = 1.0
 
+#: The network scales either with the pressure: a law made linear below
+#: ε·clip(LINEAR_BELOW_REL·p_up/ε, LINEAR_BELOW_FLOOR, 1). A fixed ε weakens an open hatch
+#: as the gas thins (its linear conductance goes as sqrt(ρ/ε)), so below a few kPa the
+#: modules of a cell drift apart by a spread that is the device's, not the gas's;
+#: scaled, the spread stays the same fraction of the pressure (1e-3: 100 Pa at 1 bar)
+#: down to ε·LINEAR_BELOW_FLOOR (1 mPa for a hatch: 1 Pa of gas), where a cabin is empty
+#: for any purpose and an ever steeper law would only stall the integrator.
+LINEAR_BELOW_REL = 1e-3
+LINEAR_BELOW_FLOOR = 1e-5
+
+
+def scaled_linear_below(linear_below_Pa: ArrayLike, p_up_Pa: ArrayLike) -> Array:
+    """The regularisation ε of a law at upstream pressure p (see :data:`LINEAR_BELOW_REL`).
+
+    >>> float(scaled_linear_below(100.0, 101325.0)), float(scaled_linear_below(100.0, 5e3))
+    (100.0, 5.0)
+    >>> float(scaled_linear_below(100.0, 0.0)), float(scaled_linear_below(0.0, 5e3))
+    (0.001, 0.0)
+    """
+    eps = np.asarray(linear_below_Pa, dtype=float)
+    return np.asarray(np.clip(LINEAR_BELOW_REL * np.asarray(p_up_Pa, dtype=float),
+                              eps * LINEAR_BELOW_FLOOR, eps))
+
 
 def hatch_flow(
     area_m2: ArrayLike,

@@ -18,11 +18,13 @@ as on the ISS, they follow from the mass balance alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from cabinleak.physics.flow import scaled_linear_below
 from cabinleak.simulate.network import Network
 
 F = NDArray[np.float64]
@@ -77,21 +79,25 @@ class Cells:
                 phi[:, self._free] = self._grounded.solve(rhs).T  # type: ignore[attr-defined]
         return phi
 
-    def lag_per_unit_flow(self, net: Network, outflow: F) -> F:
-        """Quasi-steady pressure spread of each cell [R, C] for hatch outflows ``outflow``
-        [R, n] per unit of leak flow, in units of the conductance scale κ (see
-        :func:`quasi_steady_lag`)."""
+    def lag_per_unit_flow(self, net: Network, outflow: F) -> tuple[F, F]:
+        """What sets the quasi-steady pressure spread of each cell for hatch outflows
+        ``outflow`` [R, n] per unit of leak flow (see :func:`quasi_steady_lag`): the
+        spread of the potentials φ over each cell [R, C] (the linear part of a
+        regularised law; zeros for exact laws) and Σ f²/(Cd·A)² over its hatches [R, C]
+        (the square-root part)."""
         phi = self.potentials(outflow)
-        out = np.zeros((outflow.shape[0], self.count))
-        if self.linear_below_Pa > 0:
-            for c in range(self.count):
-                v = phi[:, self.label == c]
-                out[:, c] = v.max(axis=1) - v.min(axis=1)
-            return out
+        lin = np.zeros((outflow.shape[0], self.count))
         a, b = net.link_a[self.hatch_slots], net.link_b[self.hatch_slots]
         f = self.hatch_weight * (phi[:, a] - phi[:, b])
-        np.add.at(out.T, self.label[a], (f * f / self.hatch_weight).T)
-        return out
+        regular = self.linear_below_Pa > 0
+        if regular:
+            for c in range(self.count):
+                v = phi[:, self.label == c]
+                lin[:, c] = v.max(axis=1) - v.min(axis=1)
+        cda2 = self.hatch_weight**2 if regular else self.hatch_weight
+        sq = np.zeros((outflow.shape[0], self.count))
+        np.add.at(sq.T, self.label[a], (f * f / cda2).T)
+        return lin, sq
 
 
 def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
@@ -154,17 +160,24 @@ def _hatch_cda(net: Network, slot: int) -> float:
     return float(hatch.area_m2 * hatch.discharge_coefficient)
 
 
-def quasi_steady_lag(cells: Cells, spread: F, p_Pa: F, rt_J_per_kg: F, leak_kg_per_s: F) -> F:
-    """Largest pressure difference [Pa] inside each cell while it carries a leak flow q.
+def quasi_steady_lag(cells: Cells, spread: tuple[F, F], p_Pa: F, rt_J_per_kg: F,
+                     leak_kg_per_s: F) -> F:
+    """Largest pressure difference [Pa] inside each cell while it carries a leak flow q
+    (a bound).
 
-    ``spread`` is :meth:`Cells.lag_per_unit_flow`. Regularised hatches (linear near
-    Δp = 0) take Δp = f/K with K = w·sqrt(2ρ/ε): the spread is q·Δφ/sqrt(2ρ/ε).
-    Exact square-root hatches take Δp = f²/(2ρ·(Cd·A)²) on each, bounded here by their
-    sum over the cell: q²·Σ f_unit²/w/(2ρ). Arrays broadcast against [..., C, K].
+    ``spread`` is :meth:`Cells.lag_per_unit_flow`. Exact square-root hatches take
+    Δp = f²/(2ρ·(Cd·A)²) on each, bounded here by their sum over the cell:
+    q²·Σ f_unit²/(Cd·A)²/(2ρ). A regularised hatch, ṁ = Cd·A·sqrt(2ρ)·Δp/(Δp² + ε²)^¼,
+    takes at most 2^¼ times its linear Δp = f/(Cd·A·sqrt(2ρ/ε)) where Δp ≤ ε and √2 times
+    its square-root Δp above, so the cell's spread is at most the sum of the two bounds;
+    ε scales with the pressure as in the network (``flow.scaled_linear_below``). Arrays
+    broadcast against [..., C, K].
     """
-    rho = p_Pa / rt_J_per_kg
-    if cells.linear_below_Pa > 0:
-        return np.asarray(spread[..., None] * leak_kg_per_s
-                          / np.sqrt(2.0 * rho / cells.linear_below_Pa))
-    return np.asarray(spread[..., None] * leak_kg_per_s**2 / (2.0 * np.maximum(rho, 1e-300)))
-
+    lin, sq = spread
+    rho = np.maximum(p_Pa / rt_J_per_kg, 1e-300)
+    root = sq[..., None] * leak_kg_per_s**2 / (2.0 * rho)
+    if cells.linear_below_Pa <= 0:
+        return np.asarray(root)
+    eps = scaled_linear_below(cells.linear_below_Pa, p_Pa)
+    linear = lin[..., None] * leak_kg_per_s / np.sqrt(2.0 * rho / eps)
+    return np.asarray(2.0**0.25 * linear + math.sqrt(2.0) * root)

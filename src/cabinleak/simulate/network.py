@@ -370,9 +370,12 @@ def flows_between(net: Network, par: Params, pa: F, pb: F, ta: F, tb: F, ra: F, 
                              pick(net.power_links))
     if orifice.size:
         j = orifice
+        # the regularisation scales with the pressure (flow.LINEAR_BELOW_REL)
+        eps = flow.scaled_linear_below(net.link_linear_below_Pa[j],
+                                       np.maximum(pa[:, j], pb[:, j]))
         mdot[:, j] = flow.orifice_flow(par.link_cda[:, j], pa[:, j], ta[:, j], ra[:, j], ga[:, j],
                                        pb[:, j], tb[:, j], rb[:, j], gb[:, j],
-                                       linear_below_Pa=net.link_linear_below_Pa[j])
+                                       linear_below_Pa=eps)
     if crack.size:
         j = crack
         mdot[:, j] = flow.crack_flow(par.link_conductance[:, j], pa[:, j], ta[:, j], ra[:, j],
