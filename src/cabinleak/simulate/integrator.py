@@ -5,7 +5,8 @@ vectorised NumPy. Every scenario lands exactly on each of its events; outputs in
 between are interpolated (isothermal networks) or landed on (the general path).
 All-isothermal networks step with RODAS4 in species moles
 (:mod:`cabinleak.simulate.step_isothermal`); networks with adiabatic or
-wall-exchange modules with ROS2 in (mass, pressure) (:mod:`~.step_general`).
+wall-exchange modules with ROS2 in (mass, pressure) (:mod:`~.step_general`; RODAS4 where
+no composition can change).
 L-stability damps the millisecond modes of a 1 m² hatch between 100 m³ modules, so
 steps grow to hours once pressures have equalised.
 """
@@ -27,8 +28,10 @@ from cabinleak.simulate.network import (
 )
 from cabinleak.simulate.step_general import (
     FiniteDifferenceJacobian,
+    fixed_composition,
     state_rates,
     step_general,
+    step_general_rodas,
     temperature,
 )
 from cabinleak.simulate.step_isothermal import RODAS4, dense_state, step_isothermal
@@ -119,6 +122,8 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
     ev_ptr = np.zeros(batch, dtype=np.intp)
     atol_M = tol.atol_mass_fraction_of_initial * M[0].max() + 0.0 * M
     jac = FiniteDifferenceJacobian(net)
+    # one air that nothing changes: the general path can take fourth-order steps
+    rodas_general = jac.with_temperature and fixed_composition(net, par, Y)
     every = np.arange(batch)
     apply_events(net, par, ev_ptr, t, every)
     h = _first_step(net, par, M, T, Y, tol, t_out[-1] if nt else 0.0)
@@ -159,8 +164,14 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
 
         dense: tuple[F, F, F, F] | None = None
         if jac.with_temperature:
-            mn, tn, yn, err, ok1 = step_general(net, p, jac, m0, t0, y0, hh, tol, atol_M[act])
-            exponent = 0.5  # ROS2's estimate is O(h²)
+            if rodas_general:
+                mn, tn, yn, err, ok1 = step_general_rodas(net, p, jac, m0, t0, y0, hh, tol,
+                                                          atol_M[act])
+                exponent = 1.0 / RODAS4.error_order
+            else:
+                mn, tn, yn, err, ok1 = step_general(net, p, jac, m0, t0, y0, hh, tol,
+                                                    atol_M[act])
+                exponent = 0.5  # ROS2's estimate is O(h²)
         else:
             mn, tn, yn, err, ok1, dense = step_isothermal(net, p, m0, t0, y0, hh, tol,
                                                           atol_M[act])
