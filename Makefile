@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/calibrate_realistic.py
 	$(BIN)/python benchmarks/bench_realistic.py --write
 	$(BIN)/python benchmarks/bench_scale.py --write
+	$(BIN)/python benchmarks/bench_blowdown.py --write
 	$(BIN)/python benchmarks/bench_mmod.py --write
 	$(BIN)/python benchmarks/bench_campaign.py --million --write
 
