@@ -92,6 +92,7 @@ RATIO_STEP = 2.0**0.25  # spacing of the design rates within one block length
 SCALE_STEP = 2  # ratio of successive block lengths
 SHORTEST_BLOCK_S = 300.0  # default shortest block [s] (and at least 10 samples)
 LONGEST_BLOCK_S = 6 * 3600.0  # default longest block [s], the coarsest 2^k multiple below
+ONSET_LOOKBACK = 4  # longest blocks before an alarm's excursion searched for its onset
 OUTLIER_SIGMA = 6.0  # a sample this many 1σ off its block's line is dropped (≤ 3 per block)
 # ---------------------------------------------------------------- calibration
 
@@ -565,6 +566,20 @@ def _hinge_onset(t: F, y: F, w: F, fit_from: float, lo: float, hi: float,
     return float(tau[int(np.argmax(gain))] + hi)
 
 
+def _first_alarm_s(scales: list[tuple[int, _Blocks, NDArray[np.bool_], F, F]],
+                   design: LeakTestDesign) -> float:
+    """End of the first block at which a chart crosses its design threshold (∞: none)."""
+    first = math.inf
+    for s, blk, ok, q, v in scales:
+        d = np.asarray(design.design_rates_kg_per_s[s])
+        llr = d[None, :] / v[:, None] * (q[:, None] - d[None, :] / 2.0)
+        top = page_cusum(llr).max(axis=1)
+        hit = np.flatnonzero(top >= design.thresholds[s])
+        if hit.size:
+            first = min(first, float(blk.last_s[ok][hit[0]]))
+    return first
+
+
 def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
                 background_kg_per_s: float = 0.0, false_alarms_per_year: float = 1.0,
                 min_rate_kg_per_s: float | None = None, max_rate_kg_per_s: float | None = None,
@@ -591,11 +606,11 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     Detection
         The first alarm (block end at which a chart crossed); the start of the excursion
         that crossed (the block after the chart was last at zero, Page 1954); the onset,
-        the maximum-likelihood change point of a line whose slope falls, fitted to the
-        samples from two of the longest blocks before the excursion to the alarm and
-        searched from one such block before it (a block-resolution excursion start can be
-        most of a long block early, which biases a rate fitted from it, and a short block's
-        chart can cross on a burst hours into a leak); the mean outflow above background over
+        the maximum-likelihood change point of a mass falling at the background rate and
+        faster after it (the test's own model), searched on the samples from four of the
+        longest blocks before the excursion to the alarm (a block-resolution excursion
+        start can be most of a long block early, which biases a rate fitted from it, and a
+        short block's chart can cross on a burst hours into a leak); the mean outflow above background over
         the excursion; and the statistic (max over charts of CUSUM/threshold).
 
     Notes
@@ -645,18 +660,23 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
         scales.append((s, blk, ok, -slope[ok] - background_kg_per_s, var[ok] * gain))
         chi2.append(rss[ok] / np.maximum(blk.n[ok] - 2, 1))
     if scales and design.simulated_years > 0 and t[-1] - t[0] >= SURROGATE_MIN_S:
-        # long enough to show its own spectrum: the thresholds from copies of itself
-        kept = [s for s, *_ in scales]
-        cal = surrogate_thresholds(
-            [(q, v) for *_, q, v in scales], span_s=float(t[-1] - t[0]),
-            design_rates_kg_per_s=[design.design_rates_kg_per_s[s] for s in kept],
-            thresholds=[design.analytic_thresholds[s] for s in kept],
-            false_alarms_per_year=false_alarms_per_year)
-        hs = list(design.thresholds)
-        for s, f in zip(kept, cal.factors, strict=True):
-            hs[s] = design.analytic_thresholds[s] * f * design.carry_factor(s, cal)
-        design = replace(design, thresholds=tuple(hs), simulated_years=cal.simulated_years,
-                         calibrated_on="the record's own block rates")
+        # long enough to show its own spectrum: the thresholds from copies of the
+        # stretch before the fitted model's first alarm (a leak would lend its power)
+        quiet = min(_first_alarm_s(scales, design), float(t[-1]))
+        if quiet - t0 >= SURROGATE_MIN_S:
+            kept = [s for s, *_ in scales]
+            cal = surrogate_thresholds(
+                [(q[blk.last_s[ok] <= quiet], v[blk.last_s[ok] <= quiet])
+                 for _, blk, ok, q, v in scales], span_s=quiet - t0,
+                design_rates_kg_per_s=[design.design_rates_kg_per_s[s] for s in kept],
+                thresholds=[design.analytic_thresholds[s] for s in kept],
+                false_alarms_per_year=false_alarms_per_year)
+            hs = list(design.thresholds)
+            for s, f in zip(kept, cal.factors, strict=True):
+                hs[s] = design.analytic_thresholds[s] * f * design.carry_factor(s, cal)
+            design = replace(design, thresholds=tuple(hs),
+                             simulated_years=cal.simulated_years,
+                             calibrated_on="the record's own block rates")
 
     best: tuple[float, int, int, int, float, float] | None = None  # (time, scale, k, j, S, h)
     stats: list[tuple[F, F]] = []
@@ -705,10 +725,11 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     first = min(int(zero[-1]) + 1, k) if zero.size else 0
     rate = float(np.sum(q[first: k + 1] / v[first: k + 1]) / np.sum(1.0 / v[first: k + 1]))
     excursion = float(starts[first])
-    # the change point of the test's own model over the whole record to the alarm: the
-    # chart that crossed may be a short block's, on a burst hours into a leak, or the
-    # leak may have been under way when the record began
-    onset = _hinge_onset(t, m - m[0], 1.0 / sd**2, t0, t0, when, background_kg_per_s)
+    # the change point of the test's own model from ONSET_LOOKBACK longest blocks before
+    # the excursion: the chart that crossed may be a short block's, on a burst hours into
+    # a leak, or the leak may have been under way when the record began
+    back = excursion - ONSET_LOOKBACK * design.blocks_s[-1]
+    onset = _hinge_onset(t, m - m[0], 1.0 / sd**2, back, back, when, background_kg_per_s)
     return Detection(alarm=True, alarm_time_s=when, excursion_start_s=excursion,
                      onset_time_s=excursion if onset is None else onset,
                      rate_at_alarm_kg_per_s=rate,
