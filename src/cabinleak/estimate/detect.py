@@ -610,8 +610,9 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
         faster after it (the test's own model), searched on the samples from four of the
         longest blocks before the excursion to the alarm (a block-resolution excursion
         start can be most of a long block early, which biases a rate fitted from it, and a
-        short block's chart can cross on a burst hours into a leak); the mean outflow above background over
-        the excursion; and the statistic (max over charts of CUSUM/threshold).
+        short block's chart can cross on a burst hours into a leak); the mean outflow
+        above background over the excursion; and the statistic (max over charts of
+        CUSUM/threshold).
 
     Notes
     -----
