@@ -110,3 +110,22 @@ def test_calibrated_bank_alarms_at_the_asked_rate_on_correlated_noise() -> None:
     assert far / 1.5 < rate < far * 1.5
     old, _ = _alarms_per_year(False, wander, np.random.default_rng(1), far)
     assert old < far / 3
+
+
+def test_a_long_record_calibrates_on_itself_and_a_leak_in_it_does_not_blunt_it() -> None:
+    """90 days of the same noise: two months or more, so the thresholds come from copies
+    of the record. A leak of 15 kg/day (about 7σ of a 50-min block) from day 80 is found
+    within hours, because the copies are of the stretch before the fitted model's first
+    alarm: the leak's own power does not raise the thresholds."""
+    rng = np.random.default_rng(5)
+    t, m, s = _record(int(90 * DAY_S / 300.0), 300.0, 0.05, 2.0 / DAY_S, 3 * 3600.0, rng)
+    wander = rate_noise(t, m, s)
+    quiet = detect_leak(t, m, s, wander=wander)
+    assert quiet.design.calibrated_on == "the record's own block rates"
+    onset = 80 * DAY_S
+    leaky = m - 15.0 / DAY_S * np.clip(t - onset, 0.0, None)
+    det = detect_leak(t, leaky, s, wander=wander)
+    assert det.design.calibrated_on == "the record's own block rates"
+    assert det.alarm and det.alarm_time_s is not None
+    assert onset < det.alarm_time_s < onset + 12 * 3600.0
+    np.testing.assert_allclose(det.design.thresholds, quiet.design.thresholds, rtol=0.3)
