@@ -67,16 +67,16 @@ cached per model and design. A record without significant wander (and no operati
 wander assumed) keeps the analytic thresholds of :mod:`.detect` and its numbers.
 
 How well it holds (``benchmarks/bench_realistic.py``; ``tests/test_calibrate.py``): on
-white noise plus an OU outflow the fitted model alarms at 0.75 of the asked rate; on
-year-long records of the realistic world, the fitted model alone raised no alarm in 10
-years (it overstates the persistence that matters to the longest charts; the record's
-structure functions fit within a few per cent, but a CUSUM's crossing rate is
-exponential in its threshold), while copies of the record itself gave 1.6 per year
-(95 %: 0.9–2.6; real records carry a little more than Gaussian copies of themselves:
-residues of represses taken out, gaps). What this leaves out: non-Gaussian wander
-(unlogged represses and steps are taken out by :mod:`.events` first; what remains is
-treated as Gaussian); a year-long record that holds a leak lends the leak's power to its
-copies, which raises its thresholds.
+white noise plus an OU outflow the fitted model alarms at 0.75 of the asked rate. On
+year-long records of the realistic world the fitted model alone raised no alarm in 10
+years (95 %: under 0.37 per year): its structure functions fit the record's within a few
+per cent, yet it overstates the persistence that the longest charts sum, and a CUSUM's
+crossing rate is exponential in its threshold. Copies of the record itself gave 1.5 per
+year over 10 years (95 %: 0.84 to 2.47): real records carry a little more than Gaussian
+copies of themselves (residues of represses taken out, gaps). What this leaves out:
+non-Gaussian wander (unlogged represses and steps are taken out by :mod:`.events` first;
+what remains is treated as Gaussian), and the fitted model's conservatism on records
+shorter than two months.
 
 References
 ----------
