@@ -39,6 +39,12 @@ A leak raises the outflow above the background rate by an unknown amount δ, fro
   quoted, and ``tests/test_detect.py`` checks it by Monte Carlo. It errs on the safe side:
   the measured ARL₀ is 15-20 % longer than asked with one block length, and about 40 %
   longer with the default six (the union bound), i.e. fewer false alarms than asked.
+* **Correlated records.** Eq. (1) holds for white records. Where the record's outflow
+  wanders (``wander``, :mod:`.noise`), each chart assumes the scatter of single blocks of
+  its length and the thresholds are scaled so that the bank alarms at the asked rate on
+  a simulation of the record's fitted noise, or on copies of the record itself for a
+  record of two months or more (:mod:`.calibrate`); the union over block lengths is then
+  measured rather than bounded.
 
 References
 ----------
@@ -61,13 +67,21 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import ndtr
 
+from cabinleak.estimate.calibrate import (
+    SURROGATE_MIN_S,
+    Calibration,
+    calibrate_thresholds,
+    fit_wander_model,
+    page_cusum,
+    surrogate_thresholds,
+)
 from cabinleak.estimate.checks import EstimateError, check_samples, positive
 from cabinleak.estimate.noise import RateNoise
 from cabinleak.physics.units import DAY_S, format_duration, format_mass_rate
@@ -78,6 +92,7 @@ RATIO_STEP = 2.0**0.25  # spacing of the design rates within one block length
 SCALE_STEP = 2  # ratio of successive block lengths
 SHORTEST_BLOCK_S = 300.0  # default shortest block [s] (and at least 10 samples)
 LONGEST_BLOCK_S = 6 * 3600.0  # default longest block [s], the coarsest 2^k multiple below
+ONSET_LOOKBACK = 4  # longest blocks before an alarm's excursion searched for its onset
 OUTLIER_SIGMA = 6.0  # a sample this many 1σ off its block's line is dropped (≤ 3 per block)
 # ---------------------------------------------------------------- calibration
 
@@ -179,6 +194,22 @@ class LeakTestDesign:
     design_rates_kg_per_s: tuple[tuple[float, ...], ...]  # per block length [kg/s]
     thresholds: tuple[float, ...]  # LLR threshold per block length [-]
     arl0_blocks: tuple[float, ...]  # mean blocks to a false alarm, per block length [-]
+    # years of the record's noise simulated to set the thresholds (0: eq. (1)), how
+    # (:mod:`.calibrate`), and eq. (1)'s thresholds they were scaled from
+    simulated_years: float = 0.0
+    calibrated_on: str = "eq. (1)"
+    analytic_thresholds: tuple[float, ...] = ()
+
+    def carry_factor(self, scale: int, cal: Calibration) -> float:
+        """The factor that carries a calibration at a rate above the asked one to it:
+        eq. (1)'s threshold at the asked rate over that at the simulated rate."""
+        carry = self.false_alarms_per_year / cal.calibrated_at_per_year
+        if carry == 1.0:
+            return 1.0
+        rates, sd = self.design_rates_kg_per_s[scale], self.slope_sd_kg_per_s[scale]
+        h = self.analytic_thresholds[scale]
+        return h / bank_threshold(self.arl0_blocks[scale] * carry, min(rates) / sd,
+                                  max(rates) / sd)
 
     @property
     def min_rate_kg_per_s(self) -> float:
@@ -225,7 +256,8 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
                      min_rate_kg_per_s: float | None = None,
                      max_rate_kg_per_s: float | None = None,
                      block_s: float | None = None,
-                     wander: RateNoise | None = None) -> LeakTestDesign:
+                     wander: RateNoise | None = None,
+                     calibrate: bool = True) -> LeakTestDesign:
     """Block lengths, design rates and thresholds of the leak test for a noise level.
 
     Parameters
@@ -240,8 +272,14 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
         finds in about 64 blocks. A given ``max_rate`` moves the shortest block so the rate
         is plain in one of it; a given ``min_rate`` extends or trims the longest block.
     block_s : one block length [s] instead of several.
-    wander : the record's outflow scatter beyond white noise (:func:`.noise.rate_noise`);
-        each block's 1σ becomes its effective 1σ, eq. (1) of :mod:`.noise`.
+    wander : the record's outflow scatter beyond white noise (:func:`.noise.rate_noise`).
+        Where it shows wander (or assumes some), each block's 1σ is the model's scatter of
+        single blocks and the thresholds are calibrated by simulating the record's fitted
+        noise (:mod:`.calibrate`).
+    calibrate : False keeps the earlier, conservative treatment of ``wander``: each block's
+        1σ inflated to cover the longest runs (eq. (1) of :mod:`.noise`) and the
+        thresholds of eq. (1) here (for comparison; about 8× over-dispersed on a year
+        of the realistic world).
     """
     positive(false_alarms_per_year, "false_alarms_per_year", "1/yr")
     positive(mass_sd_kg, "mass_sd_kg", "kg")
@@ -256,8 +294,12 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
                             f"{lo_r:g} >= {hi_r:g}")
     span = SCALE_STEP**1.5  # factor in rate covered by one block length
 
+    model = None if wander is None or not calibrate else fit_wander_model(wander)
+
     def sd_of(b: float) -> float:
         white = slope_sd(mass_sd_kg, sample_s, b)
+        if model is not None:  # the scatter of single blocks; runs are in the threshold
+            return math.sqrt(model.allan_var(b, white**2))
         return white if wander is None else white * wander.inflation(b, white)
 
     # the thresholds set the ranges and the ranges the thresholds: iterate (2-3 passes)
@@ -300,11 +342,23 @@ def design_leak_test(mass_sd_kg: float, sample_s: float, *, false_alarms_per_yea
         hs = [bank_threshold(a, min(r) / sd, max(r) / sd)
               for a, r, (_, sd) in zip(arl0, rates, sds, strict=True)]
         h = float(np.median(hs))
-    return LeakTestDesign(false_alarms_per_year=false_alarms_per_year,
-                          blocks_s=tuple(b for b, _ in sds),
-                          slope_sd_kg_per_s=tuple(sd for _, sd in sds),
-                          design_rates_kg_per_s=tuple(rates), thresholds=tuple(hs),
-                          arl0_blocks=tuple(arl0))
+    design = LeakTestDesign(false_alarms_per_year=false_alarms_per_year,
+                            blocks_s=tuple(b for b, _ in sds),
+                            slope_sd_kg_per_s=tuple(sd for _, sd in sds),
+                            design_rates_kg_per_s=tuple(rates), thresholds=tuple(hs),
+                            arl0_blocks=tuple(arl0), analytic_thresholds=tuple(hs))
+    if model is None:
+        return design
+    cal = calibrate_thresholds(
+        model, blocks_s=design.blocks_s, sample_s=sample_s, mass_sd_kg=mass_sd_kg,
+        chart_sd_kg_per_s=design.slope_sd_kg_per_s, design_rates_kg_per_s=rates,
+        thresholds=hs, false_alarms_per_year=false_alarms_per_year)
+    # a rate too small to simulate: the factor found at the simulated rate, carried
+    # along eq. (1)'s thresholds to the asked one (see :mod:`.calibrate`)
+    return replace(design, thresholds=tuple(
+        h * f * design.carry_factor(i, cal) for i, (h, f) in enumerate(zip(
+            hs, cal.factors, strict=True))), simulated_years=cal.simulated_years,
+        calibrated_on="the record's fitted noise")
 
 
 def lorden_delay_s(rate_kg_per_s: float, *, mass_sd_kg: float, sample_s: float, block_s: float,
@@ -468,19 +522,23 @@ def _finest_blocks(t: F, y: F, w: F, t0: float, width: float) -> tuple[_Blocks, 
     return blk, dropped
 
 
-def _hinge_onset(t: F, y: F, w: F, fit_from: float, lo: float, hi: float) -> float | None:
-    """Change point τ ≥ ``lo`` of a hinge y = a + b·t + c·(t − τ)₊ with c < 0 [s].
+def _hinge_onset(t: F, y: F, w: F, fit_from: float, lo: float, hi: float,
+                 background_kg_per_s: float = 0.0) -> float | None:
+    """Change point τ ≥ ``lo`` of a hinge y = a − q_bg·t + c·(t − τ)₊ with c < 0 [s].
 
     Weighted least squares on the samples from ``fit_from`` to ``hi`` (the alarm), τ on
     at most 1,000 sample times; the residual sum of squares is least at the maximum
-    likelihood change point of a line whose slope falls at τ (Gaussian noise). Times are
-    taken from ``hi``, so the sums over the short suffixes near it keep their precision.
-    None when no candidate has a falling slope.
+    likelihood change point of a mass that falls at the background rate q_bg until τ and
+    faster after (Gaussian noise), the test's own model. A leak under way before
+    ``fit_from`` puts τ at the first candidate. Times are taken from ``hi``, so the sums
+    over the short suffixes near it keep their precision. None when no candidate has a
+    falling slope.
     """
     sel = (t >= fit_from) & (t <= hi)
     if sel.sum() < 5:
         return None
-    tt, yy, ww = t[sel] - hi, y[sel], w[sel]
+    tt, ww = t[sel] - hi, w[sel]
+    yy = y[sel] + background_kg_per_s * tt
     yy = yy - np.average(yy, weights=ww)
     idx = np.flatnonzero(tt + hi >= lo)[:-2]
     if idx.size == 0:
@@ -493,39 +551,40 @@ def _hinge_onset(t: F, y: F, w: F, fit_from: float, lo: float, hi: float) -> flo
 
     s0, s1, s2 = suffix(ww), suffix(ww * tt), suffix(ww * tt * tt)
     sy, sty = suffix(ww * yy), suffix(ww * tt * yy)
-    x1, xt = s1 - tau * s0, s2 - tau * s1  # Σw·x, Σw·x·t with x = (t − τ)₊
+    x1 = s1 - tau * s0  # Σw·x with x = (t − τ)₊
     xx, xy = s2 - 2 * tau * s1 + tau**2 * s0, sty - tau * sy
-    w0, w1, w2 = ww.sum(), (ww * tt).sum(), (ww * tt * tt).sum()
-    b0, b1 = (ww * yy).sum(), (ww * tt * yy).sum()
-    a = np.empty((idx.size, 3, 3))
-    a[:, 0, 0], a[:, 0, 1], a[:, 1, 1] = w0, w1, w2
-    a[:, 0, 2], a[:, 1, 2], a[:, 2, 2] = x1, xt, xx
-    a[:, 1, 0], a[:, 2, 0], a[:, 2, 1] = w1, x1, xt
-    rhs = np.stack([np.full(idx.size, b0), np.full(idx.size, b1), xy], axis=1)
-    ok = np.linalg.det(a) > 1e-12 * w0 * w2 * np.maximum(xx, 1e-300)
+    w0, b0 = ww.sum(), (ww * yy).sum()
+    det = w0 * xx - x1 * x1  # the 2×2 normal equations of (a, c), by Cramer's rule
+    ok = det > 1e-12 * w0 * np.maximum(xx, 1e-300)
     if not ok.any():
         return None
-    beta = np.linalg.solve(a[ok], rhs[ok][:, :, None])[:, :, 0]
-    gain = np.einsum("ij,ij->i", beta, rhs[ok])  # RSS = Σw·y² − gain
-    gain = np.where(beta[:, 2] < 0, gain, -np.inf)
+    c = np.where(ok, (w0 * xy - x1 * b0) / np.where(ok, det, 1.0), 0.0)
+    a = np.where(ok, (b0 - x1 * c) / w0, 0.0)
+    gain = np.where(ok & (c < 0), a * b0 + c * xy, -np.inf)  # RSS = Σw·y² − gain
     if not np.isfinite(gain).any():
         return None
-    return float(tau[ok][int(np.argmax(gain))] + hi)
+    return float(tau[int(np.argmax(gain))] + hi)
 
 
-def _cusum(llr: F) -> F:
-    """Page's CUSUM S_k = max(0, S_{k−1} + ℓ_k) for every column, from S_0 = 0.
-
-    Vectorised as S_k = C_k − min(0, min_{j≤k} C_j) with C the cumulative sum (Page 1954).
-    """
-    c = np.cumsum(llr, axis=0)
-    return c - np.minimum(np.minimum.accumulate(c, axis=0), 0.0)
+def _first_alarm_s(scales: list[tuple[int, _Blocks, NDArray[np.bool_], F, F]],
+                   design: LeakTestDesign) -> float:
+    """End of the first block at which a chart crosses its design threshold (∞: none)."""
+    first = math.inf
+    for s, blk, ok, q, v in scales:
+        d = np.asarray(design.design_rates_kg_per_s[s])
+        llr = d[None, :] / v[:, None] * (q[:, None] - d[None, :] / 2.0)
+        top = page_cusum(llr).max(axis=1)
+        hit = np.flatnonzero(top >= design.thresholds[s])
+        if hit.size:
+            first = min(first, float(blk.last_s[ok][hit[0]]))
+    return first
 
 
 def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
                 background_kg_per_s: float = 0.0, false_alarms_per_year: float = 1.0,
                 min_rate_kg_per_s: float | None = None, max_rate_kg_per_s: float | None = None,
-                block_s: float | None = None, wander: RateNoise | None = None) -> Detection:
+                block_s: float | None = None, wander: RateNoise | None = None,
+                calibrate: bool = True) -> Detection:
     """Sequential test for a rise of the outflow of an isolated volume above background.
 
     Parameters
@@ -535,21 +594,25 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     mass_sd_kg : per-sample 1σ white noise of the mass [kg] (``MassSeries.mass_sd_kg``).
     background_kg_per_s : known steady outflow (the station's normal leakage) [kg/s].
     false_alarms_per_year : false alarms per year on noise alone [1/yr].
-    min_rate_kg_per_s, max_rate_kg_per_s, block_s, wander : see :func:`design_leak_test`.
-        With ``wander`` each block's slope variance is scaled by the record's measured
-        excess at that block length, so slow correlated wander (thermal cycles, gas
-        added and used) is not read as a leak.
+    min_rate_kg_per_s, max_rate_kg_per_s, block_s, wander, calibrate : see
+        :func:`design_leak_test`. With ``wander`` each block's slope variance is scaled to
+        the record's scatter of single blocks at that length and the thresholds are set by
+        simulating the record's fitted noise (:mod:`.calibrate`), so slow correlated
+        wander (thermal cycles, gas added and used) is not read as a leak and the
+        false-alarm rate holds on it.
 
     Returns
     -------
     Detection
         The first alarm (block end at which a chart crossed); the start of the excursion
         that crossed (the block after the chart was last at zero, Page 1954); the onset,
-        the maximum-likelihood change point of a line whose slope falls, fitted to the
-        samples from two blocks before the excursion to the alarm and searched from one
-        block before it (a block-resolution excursion start can be most of a long block
-        early, which biases a rate fitted from it); the mean outflow above background over
-        the excursion; and the statistic (max over charts of CUSUM/threshold).
+        the maximum-likelihood change point of a mass falling at the background rate and
+        faster after it (the test's own model), searched on the samples from four of the
+        longest blocks before the excursion to the alarm (a block-resolution excursion
+        start can be most of a long block early, which biases a rate fitted from it, and a
+        short block's chart can cross on a burst hours into a leak); the mean outflow
+        above background over the excursion; and the statistic (max over charts of
+        CUSUM/threshold).
 
     Notes
     -----
@@ -578,17 +641,14 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     design = design_leak_test(noise, dt, false_alarms_per_year=false_alarms_per_year,
                               min_rate_kg_per_s=min_rate_kg_per_s,
                               max_rate_kg_per_s=max_rate_kg_per_s, block_s=block_s,
-                              wander=wander)
+                              wander=wander, calibrate=calibrate)
     t0 = float(t[0])
     finest, dropped = _finest_blocks(t, m - m[0], 1.0 / sd**2, t0, design.blocks_s[0])
 
-    best: tuple[float, int, int, int, float, float] | None = None  # (time, scale, k, j, S, h)
-    stats: list[tuple[F, F]] = []
+    scales: list[tuple[int, _Blocks, NDArray[np.bool_], F, F]] = []  # s, blocks, ok, q, v
     chi2: list[F] = []
-    per_scale: dict[int, tuple[F, F, F, F]] = {}  # start, q, var, CUSUM
-    for s, (width, sd_nom, rates, h) in enumerate(zip(
-            design.blocks_s, design.slope_sd_kg_per_s, design.design_rates_kg_per_s,
-            design.thresholds, strict=True)):
+    for s, (width, sd_nom) in enumerate(zip(design.blocks_s, design.slope_sd_kg_per_s,
+                                            strict=True)):
         blk = finest if s == 0 else finest.coarsen(round(width / design.blocks_s[0]),
                                                   design.blocks_s[0], t0)
         slope, var, rss = blk.fit()
@@ -597,11 +657,35 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
         ok = (blk.n >= 3) & np.isfinite(var) & (var > 0) & (var * gain <= 4.0 * sd_nom**2)
         if not ok.any():
             continue
-        q = -slope[ok] - background_kg_per_s  # outflow above background [kg/s]
-        v = var[ok] * gain
+        # outflow above background [kg/s] and its variance
+        scales.append((s, blk, ok, -slope[ok] - background_kg_per_s, var[ok] * gain))
         chi2.append(rss[ok] / np.maximum(blk.n[ok] - 2, 1))
-        d = np.asarray(rates)
-        cus = _cusum(d[None, :] / v[:, None] * (q[:, None] - d[None, :] / 2.0))
+    if scales and design.simulated_years > 0 and t[-1] - t[0] >= SURROGATE_MIN_S:
+        # long enough to show its own spectrum: the thresholds from copies of the
+        # stretch before the fitted model's first alarm (a leak would lend its power)
+        quiet = min(_first_alarm_s(scales, design), float(t[-1]))
+        if quiet - t0 >= SURROGATE_MIN_S:
+            kept = [s for s, *_ in scales]
+            cal = surrogate_thresholds(
+                [(q[blk.last_s[ok] <= quiet], v[blk.last_s[ok] <= quiet])
+                 for _, blk, ok, q, v in scales], span_s=quiet - t0,
+                design_rates_kg_per_s=[design.design_rates_kg_per_s[s] for s in kept],
+                thresholds=[design.analytic_thresholds[s] for s in kept],
+                false_alarms_per_year=false_alarms_per_year)
+            hs = list(design.thresholds)
+            for s, f in zip(kept, cal.factors, strict=True):
+                hs[s] = design.analytic_thresholds[s] * f * design.carry_factor(s, cal)
+            design = replace(design, thresholds=tuple(hs),
+                             simulated_years=cal.simulated_years,
+                             calibrated_on="the record's own block rates")
+
+    best: tuple[float, int, int, int, float, float] | None = None  # (time, scale, k, j, S, h)
+    stats: list[tuple[F, F]] = []
+    per_scale: dict[int, tuple[F, F, F, F]] = {}  # start, q, var, CUSUM
+    for s, blk, ok, q, v in scales:
+        h = design.thresholds[s]
+        d = np.asarray(design.design_rates_kg_per_s[s])
+        cus = page_cusum(d[None, :] / v[:, None] * (q[:, None] - d[None, :] / 2.0))
         ratio = cus / h
         top = ratio.max(axis=1)
         stats.append((blk.last_s[ok], top))
@@ -641,10 +725,12 @@ def detect_leak(time_s: ArrayLike, mass_kg: ArrayLike, mass_sd_kg: ArrayLike, *,
     zero = np.flatnonzero(cus[: k + 1, j] <= 0.0)
     first = min(int(zero[-1]) + 1, k) if zero.size else 0
     rate = float(np.sum(q[first: k + 1] / v[first: k + 1]) / np.sum(1.0 / v[first: k + 1]))
-    width = design.blocks_s[s]
     excursion = float(starts[first])
-    onset = _hinge_onset(t, m - m[0], 1.0 / sd**2, excursion - 2 * width,
-                         excursion - width, when)
+    # the change point of the test's own model from ONSET_LOOKBACK longest blocks before
+    # the excursion: the chart that crossed may be a short block's, on a burst hours into
+    # a leak, or the leak may have been under way when the record began
+    back = excursion - ONSET_LOOKBACK * design.blocks_s[-1]
+    onset = _hinge_onset(t, m - m[0], 1.0 / sd**2, back, back, when, background_kg_per_s)
     return Detection(alarm=True, alarm_time_s=when, excursion_start_s=excursion,
                      onset_time_s=excursion if onset is None else onset,
                      rate_at_alarm_kg_per_s=rate,

@@ -16,7 +16,10 @@ median of χ²₁). Differences take out the mean outflow, so a steady leak or b
 does not count as noise, and the median keeps the one or two differences that straddle a
 leak's onset out of it. This is the Allan (two-sample) variance of the outflow rate
 (Allan 1966; IEEE Std 1139-2008 for its estimators), with the block slope in place of
-the block mean of a frequency record. Several phases of the block grid are pooled.
+the block mean of a frequency record. Several phases of the block grid are pooled. The
+same scatter for blocks 2 to 8 apart (:data:`LAGS`, the structure function of the block
+rates) shows how long the wander stays on one side; :mod:`.calibrate` fits its noise
+model to both.
 
 What is used: a CUSUM sums per-block log-likelihood ratios over runs of blocks, so the
 per-block variance it assumes must make a run of W/B blocks as variable as one block of
@@ -63,6 +66,7 @@ MIN_PAIRS = 6  # neighbour differences (one grid phase) for a block length to co
 SIGNIFICANCE = 2.5  # standard errors a ratio must clear to be used
 PHASES = 4  # grid phases pooled per block length
 SPAN_BLOCKS = 2  # longest measured block lengths that set the wander over a longer span
+LAGS = (2, 3, 4, 6, 8)  # block lags of the structure functions beyond neighbours (lag 1)
 # Relative standard error of a median-of-squares variance estimate from N independent
 # differences: the median's asymptotic variance, 1/(4N f(m)²) for the χ²₁ density f at
 # its median m, relative to m (≈ 1.60/√N; Serfling 1980, §2.3.3 for the median).
@@ -88,6 +92,11 @@ class RateNoise:
     # a 1σ of the mean outflow over windows up to ``prior_time_s`` [kg/s], [s]
     prior_sd_kg_per_s: float = 0.0
     prior_time_s: float = 0.0
+    # the same scatter for blocks ``lag`` apart, lag in :data:`LAGS`: per block length, a
+    # tuple over the lags (NaN where too few), and the differences of one grid phase; how
+    # fast it grows with the lag shows how long the wander stays on one side [kg/s]
+    lag_sd_kg_per_s: tuple[tuple[float, ...], ...] = ()
+    lag_pairs: tuple[tuple[int, ...], ...] = ()
 
     def with_prior(self, sd_kg_per_s: float, time_s: float) -> RateNoise:
         """The same measurement with an assumed operational wander as a floor."""
@@ -225,6 +234,8 @@ def rate_noise(time_s: F, mass_kg: F, mass_sd_kg: F, *, shortest_block_s: float 
     nominal: list[float] = []
     measured: list[float] = []
     pairs: list[int] = []
+    lag_sd: list[tuple[float, ...]] = []
+    lag_pairs: list[tuple[int, ...]] = []
     if t.size < 8:
         return RateNoise((), (), (), ())
     span = float(t[-1] - t[0])
@@ -236,6 +247,8 @@ def rate_noise(time_s: F, mass_kg: F, mass_sd_kg: F, *, shortest_block_s: float 
     while width <= top:
         diffs: list[F] = []
         variances: list[F] = []
+        lagged: list[list[F]] = [[] for _ in LAGS]
+        n_lag = [0] * len(LAGS)
         n_first = 0
         for k in range(PHASES):
             idx, slope, var = block_slopes(t, y, w, float(t[0]) - k * width / PHASES, width)
@@ -248,6 +261,14 @@ def rate_noise(time_s: F, mass_kg: F, mass_sd_kg: F, *, shortest_block_s: float 
             d = slope[nxt + 1] - slope[nxt]
             diffs.append(d)
             variances.append(var)
+            dense = np.full(int(idx[-1] - idx[0]) + 1, np.nan)
+            dense[idx - idx[0]] = slope
+            for j, lag in enumerate(LAGS):
+                dl = dense[lag:] - dense[:-lag]
+                dl = dl[np.isfinite(dl)]
+                lagged[j].append(dl)
+                if k == 0:
+                    n_lag[j] = int(dl.size)
             if k == 0:
                 n_first = int(d.size)
         if variances:
@@ -258,5 +279,13 @@ def rate_noise(time_s: F, mass_kg: F, mass_sd_kg: F, *, shortest_block_s: float 
             measured.append(float(np.sqrt(np.median(alld**2) / (2.0 * MEDIAN_CHI2_1)))
                             if alld.size else math.nan)
             pairs.append(n_first)
+            sds = []
+            for dls in lagged:
+                dl = np.concatenate(dls) if dls else np.empty(0)
+                sds.append(float(np.sqrt(np.median(dl**2) / (2.0 * MEDIAN_CHI2_1)))
+                           if dl.size else math.nan)
+            lag_sd.append(tuple(sds))
+            lag_pairs.append(tuple(n_lag))
         width *= 2.0
-    return RateNoise(tuple(blocks), tuple(nominal), tuple(measured), tuple(pairs))
+    return RateNoise(tuple(blocks), tuple(nominal), tuple(measured), tuple(pairs),
+                     lag_sd_kg_per_s=tuple(lag_sd), lag_pairs=tuple(lag_pairs))
