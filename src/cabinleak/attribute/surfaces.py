@@ -340,3 +340,41 @@ def module_risk(station: Station, module: str, exposure_s: float,
                 critical_diameter_m=crit["debris"], critical_by_source_m=crit,
                 speed_m_s=dict(SPEED_M_S), expected_penetrations=sum(by_pop.values()),
                 expected_by_source=by_pop, hole_m=hole_m, expected_holes_at_least=holes)
+
+
+# The flagged default where a module has no MMOD surface: a bare 1.5 mm aluminium wall on
+# the area of a sphere of its volume. Real modules carry blankets or shields, so this
+# overstates the MMOD prior: it gives a natural cause the benefit of the doubt.
+DEFAULT_PRIOR_WALL = "single:0.15cm"
+
+
+def prior_risk(station: Station, module: str, exposure_s: float, env: Environment, *,
+               hole_m: float, wall: str | None = None, area_m2: float | None = None,
+               speed_m_s: float | None = None) -> tuple[Risk, tuple[str, ...]]:
+    """The MMOD risk behind ``attribute``'s physics prior, and notes saying where it comes
+    from: the module's surfaces when the station has them and no ``wall`` or ``area_m2``
+    overrides them; else ``surface_risk`` of ``wall`` (default :data:`DEFAULT_PRIOR_WALL`)
+    on ``area_m2`` (default a sphere of the module's volume), each default flagged."""
+    from cabinleak.attribute.risk import parse_wall, sphere_area_m2, surface_risk
+
+    mod = station.module(module)
+    notes: list[str] = []
+    if wall is None and area_m2 is None and any(e.module == mod.id for e in station.surfaces):
+        risk = module_risk(station, mod.id, exposure_s, env, hole_m=hole_m)
+        notes.append(f"walls and areas: the module's MMOD surfaces in station {station.name!r} "
+                     "(each element by its face; see its [[surface]] sources)")
+        if speed_m_s is not None:
+            notes.append("--speed is not used with the station's surfaces (each population "
+                         "at its mean speed)")
+        return risk, tuple(notes)
+    if area_m2 is None:
+        area_m2 = sphere_area_m2(mod.volume_m3)
+        notes.append(f"area {area_m2:.3g} m²: a sphere of the module's {mod.volume_m3:g} m³ "
+                     "(an estimate)")
+    if wall is None:
+        notes.append(f"wall {DEFAULT_PRIOR_WALL}: a bare wall, no shield (the station file "
+                     "gives this module no MMOD surface; it overstates the MMOD prior, "
+                     "giving a natural cause the benefit of the doubt)")
+    risk = surface_risk([parse_wall(wall or DEFAULT_PRIOR_WALL)], area_m2, exposure_s, env,
+                        speed_m_s=speed_m_s, hole_m=hole_m)
+    return risk, tuple(notes)

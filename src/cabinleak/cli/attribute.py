@@ -13,9 +13,9 @@ from cabinleak.attribute.risk import (
     Risk,
     Wall,
     parse_wall,
-    sphere_area_m2,
     surface_risk,
 )
+from cabinleak.attribute.surfaces import DEFAULT_PRIOR_WALL
 from cabinleak.cli.common import UsageError, echo_json, number, quantity
 from cabinleak.errors import CabinleakError
 from cabinleak.physics.units import is_bare_number
@@ -48,10 +48,6 @@ or the bundled example 'ms09' (Soyuz MS-09, 2018). 'cabinleak attribute --catalo
 lists the observations and their default likelihoods.
 """
 
-# The Soyuz orbital module's wall and shielding are not public. A bare 1.5 mm aluminium
-# wall is an estimate that overstates the MMOD prior (real modules carry blankets or
-# shields): it gives a natural cause the benefit of the doubt.
-DEFAULT_WALL = "single:0.15cm"
 
 
 def wall_option(text: str) -> str:
@@ -168,30 +164,15 @@ def cmd_attribute(args: argparse.Namespace) -> int:
             raise UsageError(f"--{option} is required (see cabinleak attribute --help)")
     station = load_station(args.station)
     module = station.module(args.module)
-    notes = []
-    if args.wall is None and args.area is None and any(
-            e.module == module.id for e in station.surfaces):
-        from cabinleak.attribute.surfaces import module_risk
+    from cabinleak.attribute.surfaces import prior_risk
 
-        risk = module_risk(station, module.id, args.exposure.si, _environment(args),
-                           hole_m=args.hole.si)
-        notes.append(f"walls and areas: the module's MMOD surfaces in station {station.name!r} "
-                     "(each element by its face; see its [[surface]] sources)")
-        if args.speed is not None:
-            notes.append("--speed is not used with the station's surfaces (each population "
-                         "at its mean speed)")
-    else:
-        if args.area is None:
-            area = sphere_area_m2(module.volume_m3)
-            notes.append(f"area {area:.3g} m²: a sphere of the module's {module.volume_m3:g} m³ "
-                         "(an estimate; give --area, or surfaces in the station file)")
-        else:
-            area = args.area.si
-        if args.wall is None:
-            notes.append(f"wall {DEFAULT_WALL}: a bare wall, no shield (the station file gives "
-                         "this module no MMOD surface; it overstates the MMOD prior, giving a "
-                         "natural cause the benefit of the doubt); give --wall")
-        risk = _risk(args, parse_wall(args.wall or DEFAULT_WALL), area)
+    risk, found = prior_risk(station, module.id, args.exposure.si, _environment(args),
+                             hole_m=args.hole.si, wall=args.wall,
+                             area_m2=None if args.area is None else args.area.si,
+                             speed_m_s=None if args.speed is None else args.speed.si)
+    notes = list(found)
+    if args.wall is None and not any(n.startswith("walls and areas") for n in found):
+        notes.append("give --wall and --area, or MMOD surfaces in the station file")
     p_hole = risk.probability_hole or 0.0
     prior = prior_from(p_hole, source=f"physics: P(an MMOD hole of at least {args.hole} in "
                                       f"{module.id} over {args.exposure}) = {p_hole:.3g}")
@@ -273,7 +254,7 @@ def attribute_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("--evidence", help="evidence TOML file, or 'ms09' (the bundled example)")
     p.add_argument("--wall", type=wall_option,
                    help="the module's wall (default: the module's MMOD surfaces in the station "
-                        f"file, else {DEFAULT_WALL}, an estimate)")
+                        f"file, else {DEFAULT_PRIOR_WALL}, an estimate)")
     p.add_argument("--area", type=quantity("area", "10m2"),
                    help="the module's exposed area (default: its MMOD surfaces, else a sphere "
                         "of its volume)")

@@ -16,13 +16,10 @@ from typing import Any
 
 from cabinleak.attribute.cause import Attribution, attribute, prior_from
 from cabinleak.attribute.evidence import CATALOGUE, evidence_from
-from cabinleak.attribute.risk import Environment, Risk, parse_wall, sphere_area_m2, surface_risk
+from cabinleak.attribute.risk import Environment, Risk
 from cabinleak.errors import CabinleakError
 from cabinleak.physics.units import DAY_S
 from cabinleak.station import Station
-
-#: The wall assumed, as ``cabinleak attribute`` without ``--wall``.
-DEFAULT_WALL = "single:0.15cm"
 
 
 @dataclass(frozen=True)
@@ -45,22 +42,10 @@ def run_attribution(station: Station, module: str, exposure_days: float, hole_mm
     if not (0 < exposure_days <= 36525 and 0 < hole_mm <= 1000):
         raise CabinleakError(f"exposure must be in (0, 36525] days and the hole in (0, 1000] "
                              f"mm, got {exposure_days:g} days and {hole_mm:g} mm")
-    if any(e.module == mod.id for e in station.surfaces):
-        from cabinleak.attribute.surfaces import module_risk
+    from cabinleak.attribute.surfaces import prior_risk
 
-        risk = module_risk(station, mod.id, exposure_days * DAY_S, Environment(),
-                           hole_m=hole_mm * 1e-3)
-        notes: tuple[str, ...] = (
-            f"walls and areas: the module's MMOD surfaces in station {station.name!r} (each "
-            "element by its face; see its [[surface]] sources)",)
-    else:
-        area = sphere_area_m2(mod.volume_m3)
-        risk = surface_risk([parse_wall(DEFAULT_WALL)], area, exposure_days * DAY_S,
-                            Environment(), hole_m=hole_mm * 1e-3)
-        notes = (f"area {area:.3g} m²: a sphere of the module's {mod.volume_m3:g} m³ (an "
-                 "estimate)", f"wall {DEFAULT_WALL}: a bare wall, no shield (the station "
-                 "file gives this module no MMOD surface; it overstates the MMOD prior, "
-                 "giving a natural cause the benefit of the doubt)")
+    risk, notes = prior_risk(station, mod.id, exposure_days * DAY_S, Environment(),
+                             hole_m=hole_mm * 1e-3)
     p_hole = risk.probability_hole or 0.0
     prior = prior_from(p_hole, source=f"physics: P(an MMOD hole of at least {hole_mm:g} mm in "
                                       f"{mod.id} over {exposure_days:g} days) = {p_hole:.3g}")
