@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from cabinleak.cli.common import UsageError
+from cabinleak.cli.common import UsageError, count
 
 EPILOG = """\
 examples:
@@ -30,16 +30,6 @@ however the chunks run.
 """
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
-
-
 def campaign_parser(p: argparse.ArgumentParser) -> None:
     p.description = ("Run a consequence campaign: many holes through detection, search, "
                      "isolation or evacuation, with outcome probabilities and intervals.")
@@ -48,9 +38,9 @@ def campaign_parser(p: argparse.ArgumentParser) -> None:
     p.add_argument("spec", nargs="?", metavar="SPEC.toml", help="the campaign description")
     p.add_argument("--example", metavar="NAME",
                    help="print a bundled campaign description (iss) and exit")
-    p.add_argument("--scenarios", type=_count, metavar="N", help="override the spec's count")
+    p.add_argument("--scenarios", type=count(1), metavar="N", help="override the spec's count")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_count, metavar="N",
+    where.add_argument("--workers", type=count(1), metavar="N",
                        help="local worker processes (default 1: this process)")
     where.add_argument("--scheduler", metavar="ADDR",
                        help="a running Dask scheduler, e.g. tcp://HOST:8786")
