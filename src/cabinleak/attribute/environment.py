@@ -180,6 +180,16 @@ class NearEarthFactors:
         return f"near-Earth meteoroid factors at {g.size} altitudes"
 
 
+def _above_atmosphere(model: str, altitude_m: ArrayLike) -> Array:
+    """Altitudes [m] as an array, each finite and above the atmosphere's 100 km."""
+    h = np.asarray(altitude_m, dtype=float)
+    bad = ~np.isfinite(h) | (h <= ATMOSPHERE_TOP_KM * 1e3)
+    if bad.any():
+        raise AttributeModelError(model, f"altitude_m must be above "
+                                  f"{ATMOSPHERE_TOP_KM * 1e3:g} m, got {float(h[bad].flat[0]):g}")
+    return h
+
+
 def focusing_shielding(altitude_m: ArrayLike) -> NearEarthFactors:
     """Gravitational focusing and Earth shielding of the meteoroid flux at an altitude.
 
@@ -217,13 +227,8 @@ def focusing_shielding(altitude_m: ArrayLike) -> NearEarthFactors:
     >>> f"{float(focusing_shielding(400e3).combined):.4f}"
     '1.2656'
     """
-    h = np.asarray(altitude_m, dtype=float)
-    bad = ~np.isfinite(h) | (h <= ATMOSPHERE_TOP_KM * 1e3)
-    if bad.any():
-        raise AttributeModelError(
-            "near-Earth focusing and shielding (ECSS-E-ST-10-04C C.1)",
-            f"altitude_m must be above {ATMOSPHERE_TOP_KM * 1e3:g} m, "
-            f"got {float(h[bad].flat[0]):g}")
+    h = _above_atmosphere("near-Earth focusing and shielding (ECSS-E-ST-10-04C C.1)",
+                          altitude_m)
     ratio = (EARTH_RADIUS_KM + ATMOSPHERE_TOP_KM) / (EARTH_RADIUS_KM + h / 1e3)
     focusing = 1.0 + ratio
     shielding = 0.5 * (1.0 + np.sqrt(1.0 - ratio**2))
@@ -266,13 +271,7 @@ def spacecraft_motion_factor(altitude_m: ArrayLike) -> Array:
     >>> f"{float(spacecraft_motion_factor(400e3)):.4f}"
     '1.1276'
     """
-    h = np.asarray(altitude_m, dtype=float)
-    bad = ~np.isfinite(h) | (h <= ATMOSPHERE_TOP_KM * 1e3)
-    if bad.any():
-        raise AttributeModelError(
-            "spacecraft-motion factor (ECSS-E-ST-10-04C C.1.3.2)",
-            f"altitude_m must be above {ATMOSPHERE_TOP_KM * 1e3:g} m, "
-            f"got {float(h[bad].flat[0]):g}")
+    h = _above_atmosphere("spacecraft-motion factor (ECSS-E-ST-10-04C C.1.3.2)", altitude_m)
     r_km = EARTH_RADIUS_KM + h / 1e3
     orbital_sq = EARTH_MU_KM3_S2 / r_km
     meteoroid_sq = METEOROID_EFFECTIVE_SPEED_AT_INFINITY_KM_S**2 + 2.0 * orbital_sq
