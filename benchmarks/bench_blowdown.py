@@ -85,6 +85,14 @@ def cases() -> list[tuple[str, Station, Leak, float, bool]]:
          365.25 * 86400.0, False),
         ("ISS, 0.3 m hole in destiny, isothermal, 1 h", iss,
          Leak(module="destiny", diameter_m=0.3, discharge_coefficient=0.6), 3600.0, False),
+        ("ISS, 20 mm hole in destiny, isothermal, 7 d", iss,
+         Leak(module="destiny", diameter_m=20e-3, discharge_coefficient=0.6), 7 * 86400.0,
+         False),
+        ("ISS, 10 m breach of destiny (the hatches choke: no single volume), 1 h", iss,
+         Leak(module="destiny", diameter_m=10.0, discharge_coefficient=0.6), 3600.0, False),
+        ("Soyuz MS with its crew of 3, 5 mm hole in soyuz-om, 2 d", load_station("soyuz-ms"),
+         Leak(module="soyuz-om", diameter_m=5e-3, discharge_coefficient=0.6), 2 * 86400.0,
+         False),
     ]
 
 

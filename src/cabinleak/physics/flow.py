@@ -104,7 +104,8 @@ def _regularize(mdot: Array, dp: Array, linear_below_Pa: ArrayLike) -> Array:
     if not (eps > 0.0).any():
         return mdot
     adp = np.abs(dp)
-    factor = np.sqrt(adp / np.sqrt(adp * adp + eps * eps))
+    den = np.sqrt(adp * adp + eps * eps)  # 0 only at Δp = 0 with ε = 0, where ṁ = 0
+    factor = np.sqrt(np.divide(adp, den, out=np.ones_like(den), where=den > 0.0))
     return np.asarray(np.where(eps > 0.0, mdot * factor, mdot))
 
 

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -18,7 +18,8 @@ from numpy.typing import ArrayLike
 from cabinleak.errors import ScenarioError
 from cabinleak.physics import gas
 from cabinleak.physics.flow import HATCH_LINEAR_BELOW_PA
-from cabinleak.simulate import closed_form
+from cabinleak.simulate import cell_ode, closed_form
+from cabinleak.simulate.cells import CellCache
 from cabinleak.simulate.events import Event, HatchEvent, Scenario, SupplyEvent
 from cabinleak.simulate.integrator import ProgressCallback, Tolerances, integrate
 from cabinleak.simulate.network import (
@@ -170,8 +171,9 @@ def simulate_batch(
             if progress is not None:
                 progress((start + frac * size) / len(scen))
 
-        for i, res in zip(idx, _run_chunk(net, par, par0, t_out, tol, model,
-                                          report if progress else None), strict=True):
+        with _blas_threads():
+            done = _run_chunk(net, par, par0, t_out, tol, model, report if progress else None)
+        for i, res in zip(idx, done, strict=True):
             results[i] = res
     return BatchResult(tuple(r for r in results if r is not None))
 
@@ -192,17 +194,31 @@ def _run_chunk(net: Network, par: Params, par0: Params, t_out: np.ndarray, tol: 
             M, T, Y = _states_from_pressure(net, red.pressure_Pa[done])
             res = _postprocess(net, par0.take(done), t_out, M, T, Y,
                                np.zeros((done.size, len(t_out))), model="closed-form",
-                               hatch_flow=red.hatch_flow_kg_per_s[done])
+                               link_flow=red.link_flow_kg_per_s[done])
             for i, r in zip(done, res, strict=True):
                 out[i] = r
-        rest = np.flatnonzero(~red.ok)
-        reasons = [red.reason[i] for i in rest]
+        reasons = list(red.reason)
+        if not red.ok.all():
+            few = cell_ode.solve(net, par0, t_out, tol, ~red.ok, _cells_cache(net))
+            done = np.flatnonzero(few.ok)
+            if done.size:
+                res = _postprocess(net, par0.take(done), t_out, few.mass_kg[done],
+                                   few.temperature_K[done], few.mass_fractions[done],
+                                   few.added_kg[done], model="cells",
+                                   reasons=[reasons[i] for i in done],
+                                   hatch_flow=few.hatch_flow_kg_per_s[done])
+                for i, r in zip(done, res, strict=True):
+                    out[i] = r
+            reasons = [few.reason[i] or reasons[i] for i in range(batch)]
+            rest = np.flatnonzero(~red.ok & ~few.ok)
+        else:
+            rest = np.flatnonzero(~red.ok)
+        reasons = [reasons[i] for i in rest]
     else:
         rest, reasons = np.arange(batch), [""] * batch
     if rest.size:
         _check_pressures(net.station)
-        with _blas_threads(net.n):
-            M, T, Y, added = integrate(net, par.take(rest), t_out, tol, progress)
+        M, T, Y, added = integrate(net, par.take(rest), t_out, tol, progress)
         res = _postprocess(net, par0.take(rest), t_out, M, T, Y, added, model="network",
                            reasons=reasons)
         for i, r in zip(rest, res, strict=True):
@@ -210,35 +226,43 @@ def _run_chunk(net: Network, par: Params, par0: Params, t_out: np.ndarray, tol: 
     return [r for r in out if r is not None]
 
 
-#: Modules from which the network's matrix products are large enough for BLAS; below,
-#: its threads only contend (on a shared 2-core machine, 100-module networks ran
-#: 10-25x slower in CPU with OpenBLAS threads, issue 10).
-BLAS_FROM_MODULES = 50
+_BLAS: list[object] = []  # the threadpoolctl controller, and whether it saw SciPy's BLAS
 
 
-def _blas_threads(n_modules: int) -> AbstractContextManager[object]:
-    """One BLAS thread inside the integrator (``threadpoolctl``) for networks of at least
-    :data:`BLAS_FROM_MODULES` modules; nothing below (a limit costs about a millisecond)."""
-    if n_modules < BLAS_FROM_MODULES:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits
+def _blas_threads() -> AbstractContextManager[object]:
+    """One BLAS thread inside the simulator (``threadpoolctl``).
 
-    return threadpool_limits(limits=1, user_api="blas")
+    Its matrices are small (a cell's Laplacian, a step's n×n systems): OpenBLAS's
+    threads only contend for them, and their spinning counts as CPU (on a shared 2-core
+    machine, 100-module networks took 10-25x the CPU with them, issue 10; a 24-module
+    cell ODE 3.6x). Finding the BLAS libraries costs about a millisecond, so the
+    controller is kept; it is found again once SciPy's own BLAS has been loaded.
+    """
+    import sys
+
+    from threadpoolctl import ThreadpoolController
+
+    scipy_seen = "scipy.linalg" in sys.modules
+    if not _BLAS or (scipy_seen and not _BLAS[1]):
+        _BLAS[:] = [ThreadpoolController(), scipy_seen]
+    controller = _BLAS[0]
+    return controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
 
 
-_CELLS: dict[int, tuple[Network, dict[bytes, object]]] = {}
+_CELLS: dict[int, tuple[Network, CellCache]] = {}
 
 
-def _cells_cache(net: Network) -> dict[bytes, closed_form.Cells]:
-    """Cells per open-hatch pattern, kept per station (the last few compiled)."""
+def _cells_cache(net: Network) -> CellCache:
+    """Cells per open-hatch pattern, and the reduced models' own derivations, kept per
+    compiled station (the last few)."""
     key = id(net.station)
     hit = _CELLS.get(key)
     if hit is None or hit[0].station is not net.station or hit[0].links != net.links:
         if len(_CELLS) > 8:
             _CELLS.clear()
-        hit = (net, {})
+        hit = (net, CellCache())
         _CELLS[key] = hit
-    return hit[1]  # type: ignore[return-value]
+    return hit[1]
 
 
 def _states_from_pressure(net: Network, p: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -269,34 +293,21 @@ def _leak_places(station: Station, scenario: Scenario) -> tuple[tuple[str, str, 
 def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T: np.ndarray,
                  Y: np.ndarray, added: np.ndarray, *, model: str,
                  reasons: Sequence[str] = (),
-                 hatch_flow: np.ndarray | None = None) -> list[SimulationResult]:
+                 hatch_flow: np.ndarray | None = None,
+                 link_flow: np.ndarray | None = None) -> list[SimulationResult]:
     """Evaluate flows at the outputs (replaying events) and build the results.
 
-    ``hatch_flow`` [B, nt, L], when given, replaces the hatch flows (the closed form's
-    quasi-steady flows: its modules of a cell sit at one pressure).
+    ``hatch_flow`` [B, nt, L], when given, replaces the hatch flows (the reduced models'
+    quasi-steady flows: the modules of a cell sit at one pressure); ``link_flow`` [B, nt,
+    L] replaces every link flow (the closed form has them all, and no supply runs).
     """
 
     batch, nt, n = M.shape
     vacuum = np.array([s.b == n for s in net.links], dtype=bool)
-    hatch_mask = np.array([s.kind == "hatch" for s in net.links], dtype=bool)
-    # the closed form gives the hatch flows: evaluate only the other links' laws
-    only = None if hatch_flow is None else ~hatch_mask
     out = []
-    link_flow = np.empty((batch, nt, net.n_links))
-    supply_flow = np.empty((batch, nt, len(net.supply_module)))
-    # flows at every output time, a block of output times at once (bounded memory)
-    block = max(1, 20_000 // max(batch, 1))
-    for k0 in range(0, nt, block):
-        ks = slice(k0, min(k0 + block, nt))
-        kk = ks.stop - ks.start
-        par_k = params_at(par0, t_out[ks])
-        lf, sf = flows_at(net, par_k, M[:, ks].reshape(batch * kk, n),
-                          T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4),
-                          only=only)
-        link_flow[:, ks] = lf.reshape(batch, kk, -1)
-        supply_flow[:, ks] = sf.reshape(batch, kk, -1)
-    if hatch_flow is not None:
-        link_flow[:, :, hatch_mask] = hatch_flow[:, :, hatch_mask]
+    supply_flow = np.zeros((batch, nt, len(net.supply_module)))
+    if link_flow is None:
+        link_flow = _flows_at_outputs(net, par0, t_out, M, T, Y, supply_flow, hatch_flow)
     p = pressure(net, M, T, Y)
     x = gas.mass_to_mole_fractions(Y)
     vented = link_flow[:, :, vacuum].sum(axis=2)  # [B, nt], for the whole batch at once
@@ -323,6 +334,31 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
             model_reason=reasons[i] if reasons else "",
         ))
     return out
+
+
+def _flows_at_outputs(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray,
+                      T: np.ndarray, Y: np.ndarray, supply_flow: np.ndarray,
+                      hatch_flow: np.ndarray | None) -> np.ndarray:
+    """Link flows [B, nt, L] at the output states with the events in force (supply flows
+    into ``supply_flow``); the hatches' from ``hatch_flow`` where given."""
+    batch, nt, n = M.shape
+    hatch_mask = np.array([s.kind == "hatch" for s in net.links], dtype=bool)
+    only = None if hatch_flow is None else ~hatch_mask
+    link_flow = np.empty((batch, nt, net.n_links))
+    # a block of output times at once (bounded memory)
+    block = max(1, 20_000 // max(batch, 1))
+    for k0 in range(0, nt, block):
+        ks = slice(k0, min(k0 + block, nt))
+        kk = ks.stop - ks.start
+        par_k = params_at(par0, t_out[ks])
+        lf, sf = flows_at(net, par_k, M[:, ks].reshape(batch * kk, n),
+                          T[:, ks].reshape(batch * kk, n), Y[:, ks].reshape(batch * kk, n, 4),
+                          only=only)
+        link_flow[:, ks] = lf.reshape(batch, kk, -1)
+        supply_flow[:, ks] = sf.reshape(batch, kk, -1)
+    if hatch_flow is not None:
+        link_flow[:, :, hatch_mask] = hatch_flow[:, :, hatch_mask]
+    return link_flow
 
 
 def simulate(

@@ -19,7 +19,8 @@ as on the ISS, they follow from the mass balance alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,6 +53,8 @@ class Cells:
     linear_below_Pa: float  # ε of the hatch law [Pa]
     _grounded: object  # sparse LU of the Laplacian with one module of each cell grounded
     _free: I  # modules not grounded
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """What the reduced models derive from the cells alone, kept with them."""
 
     def quasi_steady_flows(self, net: Network, outflow_kg_per_s: F) -> F:
         """Hatch flows a → b [..., H] [kg/s] that carry each module's net outflow.
@@ -100,12 +103,29 @@ class Cells:
         return lin, sq
 
 
+@dataclass
+class CellCache:
+    """The cells of each open-hatch pattern of one compiled station, built once, and what
+    the reduced models derive from the station alone (``memo``)."""
+
+    cells: dict[bytes, Cells] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)
+
+    def of(self, net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
+        """The cells with the hatches ``hatch_open`` [L] (True: open)."""
+        key = hatch_open.tobytes()
+        if key not in self.cells:
+            self.cells[key] = build_cells(net, hatch_open)
+        return self.cells[key]
+
+
 def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
     """The cells of ``net`` with the hatches ``hatch_open`` [L] (True: open)."""
     n = net.n
-    slots = np.flatnonzero(hatch_open & np.array([s.kind == "hatch" for s in net.links]))
+    slots = np.flatnonzero(hatch_open & np.array([s.kind == "hatch" for s in net.links],
+                                                 dtype=bool))
     a, b = net.link_a[slots], net.link_b[slots]
-    cda = np.array([_hatch_cda(net, int(j)) for j in slots])
+    cda = np.array([_hatch_cda(net, int(j)) for j in slots], dtype=float)
     eps = float(net.link_linear_below_Pa[slots].max()) if slots.size else 0.0
     w = cda if eps > 0 else cda * cda
     count, label = _components(n, a, b)

@@ -38,8 +38,8 @@ from numpy.typing import NDArray
 
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
-from cabinleak.simulate.cells import Cells, build_cells, quasi_steady_lag
-from cabinleak.simulate.network import CRACK, ORIFICE, Network, Params, apply_events
+from cabinleak.simulate.cells import CellCache, Cells, quasi_steady_lag
+from cabinleak.simulate.network import CRACK, ORIFICE, SET_SUPPLY, Network, Params, apply_events
 from cabinleak.simulate.tolerances import Tolerances
 
 F = NDArray[np.float64]
@@ -50,18 +50,46 @@ B = NDArray[np.bool_]
 UNIFORM_RTOL = 1e-9
 #: Pressures at which the time scales are compared over each interval (log-spaced).
 _SCALE_POINTS = 17
-_SET_SUPPLY = 1
+
+
+@dataclass(frozen=True)
+class _Static:
+    """What the closed form needs of a network that no scenario changes."""
+
+    t_mod: F  # [n] K
+    y_mod: F  # [n, 4]
+    r_mod: F  # [n] J/(kg·K)
+    rt: F  # [n] R·T
+    psi: F  # [n + 1] choked flux factor (1 at the vacuum ghost)
+    p_start: F  # [n] Pa
+    hatch: B  # [L]
+    law: NDArray[np.intp]  # [L]
+    between: B  # [L] leaks between modules
+
+    @classmethod
+    def of(cls, net: Network) -> _Static:
+        m0, t0, y0 = net.initial_state(1)
+        t_mod, y_mod = t0[0], y0[0]
+        r_mod = y_mod @ gas.R_SPECIES
+        rt = r_mod * t_mod
+        hatch = np.array([s.kind == "hatch" for s in net.links], dtype=bool)
+        return cls(t_mod, y_mod, r_mod, rt,
+                   np.append(choked_flux_factor(gas.gamma_mixture(y_mod, t_mod)), 1.0),
+                   m0[0] * rt / net.volume_m3, hatch,
+                   np.array([s.law for s in net.links], dtype=np.intp),
+                   (net.link_b < net.n) & ~hatch)
 
 
 @dataclass(frozen=True)
 class ClosedFormRun:
-    """Module pressures [B, nt, n] and quasi-steady hatch flows [B, nt, L] (hatch slots
-    only) of the scenarios with ``ok``; for the others, why the network must run."""
+    """Module pressures [B, nt, n] and link flows [B, nt, L] (the leaks' laws at the cell
+    pressures, the hatches' quasi-steady flows) of the scenarios with ``ok``; for the
+    others, why the network must run."""
 
     ok: B
     reason: tuple[str, ...]
     pressure_Pa: F
-    hatch_flow_kg_per_s: F
+    link_flow_kg_per_s: F
 
 
 def _decay(p_s: F, c: F, n: F, dt: F) -> F:
@@ -77,10 +105,10 @@ def _decay(p_s: F, c: F, n: F, dt: F) -> F:
     return np.asarray(np.where(c > 0, out, p_s))
 
 
-def _leak_coefficients(net: Network, par: Params, rt: F, psi: F) -> tuple[F, F]:
+def _leak_coefficients(net: Network, par: Params, rt: F, psi: F,
+                       law: NDArray[np.intp]) -> tuple[F, F]:
     """k and n of every link to vacuum (ṁ = k·p^n) [B, L]; 0 elsewhere."""
     a = net.link_a
-    law = np.array([s.law for s in net.links])
     to_vac = net.link_b == net.n
     rt_a = np.append(rt, 1.0)[a]
     k = np.where(law == ORIFICE, par.link_cda * psi[a] / np.sqrt(rt_a),
@@ -92,13 +120,13 @@ def _leak_coefficients(net: Network, par: Params, rt: F, psi: F) -> tuple[F, F]:
 
 
 def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
-          cache: dict[bytes, Cells] | None = None) -> ClosedFormRun:
+          cache: CellCache | None = None) -> ClosedFormRun:
     """Run the closed form for every scenario of ``par0`` where it holds (see module doc)."""
     batch, n, nt = par0.link_cda.shape[0], net.n, len(t_out)
     reason = [""] * batch
     ok = np.ones(batch, dtype=bool)
     p_out = np.zeros((batch, nt, n))
-    hatch_flow = np.zeros((batch, nt, net.n_links))
+    link_flow = np.zeros((batch, nt, net.n_links))
 
     def refuse(rows: NDArray[np.intp], why: str) -> None:
         for i in rows:
@@ -113,23 +141,19 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
         crewed = next(c.module for c in net.station.crew if c.count > 0)
         refuse(np.arange(batch), f"crew in {crewed!r} change its air")
     if len(net.supply_module):
-        turns_on = ((par0.ev_kind == _SET_SUPPLY) & (par0.ev_value > 0)
+        turns_on = ((par0.ev_kind == SET_SUPPLY) & (par0.ev_value > 0)
                     & np.isfinite(par0.ev_time)).any(axis=1)
         refuse(np.flatnonzero(par0.supply_enabled.any(axis=1) | turns_on), "a gas supply is on")
     if not ok.any():
-        return ClosedFormRun(ok, tuple(reason), p_out, hatch_flow)
+        return ClosedFormRun(ok, tuple(reason), p_out, link_flow)
 
-    m0, t0, y0 = net.initial_state(1)
-    t_mod, y_mod = t0[0], y0[0]
-    r_mod = y_mod @ gas.R_SPECIES
-    rt = r_mod * t_mod
-    psi = np.append(choked_flux_factor(gas.gamma_mixture(y_mod, t_mod)), 1.0)
-    p_start = m0[0] * rt / net.volume_m3
+    cache = CellCache() if cache is None else cache
+    st = cache.memo.get("closed-form")
+    if not isinstance(st, _Static):
+        st = cache.memo["closed-form"] = _Static.of(net)
+    t_mod, y_mod, r_mod, rt, psi = st.t_mod, st.y_mod, st.r_mod, st.rt, st.psi
+    p_start, hatch, law, between = st.p_start, st.hatch, st.law, st.between
     atol_p = tol.atol_mass_fraction_of_initial * float(p_start.max())
-    hatch = np.array([s.kind == "hatch" for s in net.links])
-    law = np.array([s.law for s in net.links])
-    between = (net.link_b < n) & ~hatch  # leaks between modules
-    cache = {} if cache is None else cache
 
     par = par0.take(np.arange(batch))
     ev_ptr = np.zeros(batch, dtype=np.intp)
@@ -146,27 +170,27 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
             break
         t_next = np.minimum(par.ev_time[live, ev_ptr[live]], t_end)
         open_rows = par.link_enabled[live][:, hatch] > 0
-        patterns, which = np.unique(open_rows, axis=0, return_inverse=True)
+        if (open_rows == open_rows[0]).all():  # one pattern (np.unique costs 40 µs)
+            patterns, which = open_rows[:1], np.zeros(live.size, dtype=np.intp)
+        else:
+            patterns, which = np.unique(open_rows, axis=0, return_inverse=True)
         for g, pattern in enumerate(patterns):
-            rows = live[np.flatnonzero(which.reshape(-1) == g)]
+            rows = live if len(patterns) == 1 else live[np.flatnonzero(which.reshape(-1) == g)]
             mask = np.zeros(net.n_links, dtype=bool)
             mask[np.flatnonzero(hatch)[pattern]] = True
-            key = mask.tobytes()
-            if key not in cache:
-                cache[key] = build_cells(net, mask)
-            cells = cache[key]
-            tn = t_next[np.isin(live, rows)]
+            cells = cache.of(net, mask)
+            tn = t_next if len(patterns) == 1 else t_next[np.isin(live, rows)]
             _interval(net, par.take(rows), cells, rows, t_cur[rows], tn, p_cur, t_out, p_out,
-                      hatch_flow, rt, psi, r_mod, t_mod, y_mod, between, law, atol_p, tol,
+                      link_flow, rt, psi, r_mod, t_mod, y_mod, between, law, atol_p, tol,
                       first, refuse, drift_before)
             t_cur[rows] = tn
         first = False
         apply_events(net, par, ev_ptr, t_cur, live)
-    return ClosedFormRun(ok, tuple(reason), p_out, hatch_flow)
+    return ClosedFormRun(ok, tuple(reason), p_out, link_flow)
 
 
 def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t0: F, t1: F,
-              p_cur: F, t_out: F, p_out: F, hatch_flow: F, rt: F, psi: F, r_mod: F, t_mod: F,
+              p_cur: F, t_out: F, p_out: F, link_flow: F, rt: F, psi: F, r_mod: F, t_mod: F,
               y_mod: F, between: B, law: NDArray[np.intp], atol_p: float, tol: Tolerances,
               first: bool, refuse: Callable[[NDArray[np.intp], str], None],
               drift_before: F) -> None:
@@ -174,15 +198,9 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
     n, lab = net.n, cells.label
     ids = net.station.module_ids
     # one uniform gas per cell: temperature and air (static), pressure (now)
-    for name, values in (("temperature", t_mod), ("air", r_mod)):
-        spread = _cell_spread(cells, values[None, :])[0]
-        if spread.max() > UNIFORM_RTOL:
-            c = int(np.argmax(spread))
-            refuse(rows, f"modules of the cell of {ids[int(np.flatnonzero(lab == c)[0])]!r} "
-                   f"differ in {name}")
-            return
-    if np.ptp(y_mod, axis=0).max() > 0 and not _uniform_y(cells, y_mod):
-        refuse(rows, "modules joined by open hatches hold different air")
+    why = _static_refusal(cells, t_mod, r_mod, y_mod, ids)
+    if why:
+        refuse(rows, why)
         return
     p_s = p_cur[rows]
     spread = _cell_spread(cells, p_s)
@@ -199,7 +217,7 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
     joined = (par.link_enabled[:, cross] > 0).any(axis=1)
     if joined.any():
         refuse(rows[joined], "a leak joins two cells (their coupled ODE runs in the network)")
-    k, expo = _leak_coefficients(net, par, rt, psi)
+    k, expo = _leak_coefficients(net, par, rt, psi, law)
     leaking = k > 0
     cell_of_link = lab[net.link_a]
     n_cell = np.ones((len(rows), cells.count))
@@ -217,7 +235,45 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
     ps_cell = (p_s @ cells.onehot) / np.maximum(cells.onehot.sum(axis=0), 1)
     dt = (t1 - t0)[:, None]
     pe_cell = _decay(ps_cell, c_cell, n_cell, dt)
-    # the reduction holds where the quasi-steady lag is inside the error scale
+    # the reduction holds where the quasi-steady lag is inside the error scale (cells
+    # without hatches are single modules: no lag)
+    if cells.hatch_slots.size:
+        slow = _lag_too_large(net, cells, k, k_cell, c_cell, n_cell, rt_cell, ps_cell, pe_cell,
+                              rows, atol_p, tol, drift_before)
+        if slow.any():
+            refuse(rows[slow], "the leak is not slow against the equalisation through the "
+                   "open hatches (the cell's modules would differ beyond the tolerance)")
+    # outputs in (t0, t1]
+    lo = np.where(t0 <= 0.0, -np.inf, t0)  # the first interval also writes t = 0
+    sel_r, sel_k = np.nonzero((t_out[None, :] > lo[:, None]) & (t_out[None, :] <= t1[:, None]))
+    if sel_r.size:
+        dto = np.maximum(t_out[sel_k] - t0[sel_r], 0.0)[:, None]
+        p_c = _decay(ps_cell[sel_r], c_cell[sel_r], n_cell[sel_r], dto)  # [S, C]
+        p_m = p_c @ cells.onehot.T
+        p_out[rows[sel_r], sel_k] = p_m
+        # each leak's flow, and the quasi-steady hatch flows: each module sends its volume
+        # share of the cell's loss
+        pe = np.append(p_m, np.zeros((sel_r.size, 1)), axis=1)
+        leak = k[sel_r] * pe[:, net.link_a] ** expo[sel_r]  # [S, L], 0 but to vacuum
+        link_flow[rows[sel_r], sel_k] = leak
+        leak_m = np.zeros((sel_r.size, n + 1))
+        np.add.at(leak_m.T, net.link_a, leak.T)
+        leak_m = leak_m[:, :n]
+        if cells.hatch_slots.size:
+            total = leak_m @ cells.onehot
+            share = net.volume_m3 / cells.volume_m3[lab]
+            outflow = share * total[:, lab] - leak_m
+            link_flow[rows[sel_r][:, None], sel_k[:, None], cells.hatch_slots[None, :]] = \
+                cells.quasi_steady_flows(net, outflow)
+    p_cur[rows] = np.asarray(pe_cell @ cells.onehot.T)
+
+
+def _lag_too_large(net: Network, cells: Cells, k: F, k_cell: F, c_cell: F, n_cell: F,
+                   rt_cell: F, ps_cell: F, pe_cell: F, rows: NDArray[np.intp], atol_p: float,
+                   tol: Tolerances, drift_before: F) -> B:
+    """Rows [R] whose quasi-steady spread over the interval, with what it does to the leak
+    over the run, leaves the error scale rtol·p + atol (checked at log-spaced pressures
+    from the start to the end pressure of each cell); adds the drift to ``drift_before``."""
     frac = np.linspace(0.0, 1.0, _SCALE_POINTS)
     lo_p = np.maximum(pe_cell, ps_cell * 1e-30)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -234,31 +290,28 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
             0.5 * (eps[..., 1:] + eps[..., :-1]) * dlnp, axis=-1)], axis=-1)
         lag = p_chk * (eps + drift + drift_before[rows][:, None, None])
     counts = (k_cell[..., None] > 0) & np.isfinite(lag)
-    slow = ((lag > tol.rtol * p_chk + atol_p) & counts).any(axis=(1, 2))
     drift_before[rows] += np.where(counts[..., -1], drift[..., -1], 0.0).max(axis=1)
-    if slow.any():
-        refuse(rows[slow], "the leak is not slow against the equalisation through the open "
-               "hatches (the cell's modules would differ beyond the tolerance)")
-    # outputs in (t0, t1]
-    lo = np.where(t0 <= 0.0, -np.inf, t0)  # the first interval also writes t = 0
-    sel_r, sel_k = np.nonzero((t_out[None, :] > lo[:, None]) & (t_out[None, :] <= t1[:, None]))
-    if sel_r.size:
-        dto = np.maximum(t_out[sel_k] - t0[sel_r], 0.0)[:, None]
-        p_c = _decay(ps_cell[sel_r], c_cell[sel_r], n_cell[sel_r], dto)  # [S, C]
-        p_m = p_c @ cells.onehot.T
-        p_out[rows[sel_r], sel_k] = p_m
-        # quasi-steady hatch flows: each module sends its volume share of the cell's loss
-        ks = k[sel_r]
-        leak_m = np.zeros((sel_r.size, n + 1))
-        pe = np.append(p_m, np.zeros((sel_r.size, 1)), axis=1)
-        np.add.at(leak_m.T, net.link_a, (ks * pe[:, net.link_a] ** expo[sel_r]).T)
-        leak_m = leak_m[:, :n]
-        total = leak_m @ cells.onehot
-        share = net.volume_m3 / cells.volume_m3[lab]
-        outflow = share * total[:, lab] - leak_m
-        hatch_flow[rows[sel_r][:, None], sel_k[:, None], cells.hatch_slots[None, :]] = \
-            cells.quasi_steady_flows(net, outflow)
-    p_cur[rows] = np.asarray(_decay(ps_cell, c_cell, n_cell, dt) @ cells.onehot.T)
+    return np.asarray(((lag > tol.rtol * p_chk + atol_p) & counts).any(axis=(1, 2)))
+
+
+def _static_refusal(cells: Cells, t_mod: F, r_mod: F, y_mod: F, ids: tuple[str, ...]) -> str:
+    """Why the cells are not each one uniform gas at the start (temperature, air), or ""
+    (kept on the cells: it depends on nothing else)."""
+    memo: dict[str, str] = cells.memo
+    if "uniform" not in memo:
+        memo["uniform"] = ""
+        for name, values in (("temperature", t_mod), ("air", r_mod)):
+            spread = _cell_spread(cells, values[None, :])[0]
+            if spread.max() > UNIFORM_RTOL:
+                c = int(np.argmax(spread))
+                memo["uniform"] = (f"modules of the cell of "
+                                   f"{ids[int(np.flatnonzero(cells.label == c)[0])]!r} "
+                                   f"differ in {name}")
+                break
+        if not memo["uniform"] and np.ptp(y_mod, axis=0).max() > 0 and not _uniform_y(cells,
+                                                                                       y_mod):
+            memo["uniform"] = "modules joined by open hatches hold different air"
+    return memo["uniform"]
 
 
 def _unit_outflow(net: Network, cells: Cells, k: F) -> F:
@@ -275,9 +328,13 @@ def _unit_outflow(net: Network, cells: Cells, k: F) -> F:
 
 
 def _link_cell_onehot(net: Network, cells: Cells) -> F:
-    out = np.zeros((net.n_links, cells.count))
-    out[np.arange(net.n_links), cells.label[net.link_a]] = 1.0
-    return out
+    """[L, C]: 1 where a link leaves a module of the cell (kept with the cells)."""
+    key = f"link-cell {net.n_links}"
+    if key not in cells.memo:
+        out = np.zeros((net.n_links, cells.count))
+        out[np.arange(net.n_links), cells.label[net.link_a]] = 1.0
+        cells.memo[key] = out
+    return np.asarray(cells.memo[key])
 
 
 def _cell_spread(cells: Cells, values: F) -> F:

@@ -27,7 +27,7 @@ I = NDArray[np.intp]  # noqa: E741
 ORIFICE, CRACK, POWER = 0, 1, 2
 
 # Event action kinds.
-_SET_LINK, _SET_SUPPLY = 0, 1
+SET_LINK, SET_SUPPLY = 0, 1
 
 
 @dataclass(frozen=True)
@@ -212,16 +212,16 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
                 coef[bi, j] += lk.coefficient
                 expo[bi, j] = lk.exponent
             if lk.start_s > 0:
-                evs.append((lk.start_s, _SET_LINK, j, 1.0))
+                evs.append((lk.start_s, SET_LINK, j, 1.0))
             else:
                 enabled[bi, j] = 1.0
         for si, sup in enumerate(station.supplies):
             on = sup.on and sup.start_s <= 0 < sup.stop_s
             sup_enabled[bi, si] = 1.0 if on else 0.0
             if sup.on and sup.start_s > 0:
-                evs.append((sup.start_s, _SET_SUPPLY, si, 1.0))
+                evs.append((sup.start_s, SET_SUPPLY, si, 1.0))
             if sup.on and np.isfinite(sup.stop_s) and sup.stop_s > 0:
-                evs.append((sup.stop_s, _SET_SUPPLY, si, 0.0))
+                evs.append((sup.stop_s, SET_SUPPLY, si, 0.0))
         for ev in s.events:
             if ev.time_s < 0 or not np.isfinite(ev.time_s):
                 raise ScenarioError(f"event time must be a finite time >= 0, got {ev.time_s:g} s")
@@ -229,13 +229,13 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
                 if ev.hatch not in hatch_ids:
                     raise ScenarioError(f"hatch {ev.hatch!r} is not in station {station.name!r} "
                                         f"(hatches: {', '.join(sorted(hatch_ids))})")
-                evs.append((ev.time_s, _SET_LINK, slot_of[("hatch", ev.hatch)],
+                evs.append((ev.time_s, SET_LINK, slot_of[("hatch", ev.hatch)],
                             1.0 if ev.open else 0.0))
             elif isinstance(ev, SupplyEvent):
                 if ev.supply not in supply_ids:
                     raise ScenarioError(f"supply {ev.supply!r} is not in station {station.name!r} "
                                         f"(supplies: {', '.join(supply_ids) or 'none'})")
-                evs.append((ev.time_s, _SET_SUPPLY, supply_ids[ev.supply], 1.0 if ev.on else 0.0))
+                evs.append((ev.time_s, SET_SUPPLY, supply_ids[ev.supply], 1.0 if ev.on else 0.0))
         evs.sort(key=lambda e: e[0])
         events.append(evs)
     n_ev = max((len(e) for e in events), default=0) + 1
@@ -543,7 +543,7 @@ def params_at(par0: Params, times: F) -> Params:
         in_force = (times[None, :] > te[:, None]) | (te[:, None] <= 0.0)
         bb, kk = np.nonzero(in_force & np.isfinite(te)[:, None])
         kind, slot, value = par0.ev_kind[bb, e], par0.ev_slot[bb, e], par0.ev_value[bb, e]
-        link = kind == _SET_LINK
+        link = kind == SET_LINK
         link_on[bb[link], kk[link], slot[link]] = value[link]
         supply_on[bb[~link], kk[~link], slot[~link]] = value[~link]
     flat = np.repeat(np.arange(batch), k)
@@ -561,7 +561,7 @@ def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
         r = rows[pending]
         k = ptr[r]
         kind, slot, value = par.ev_kind[r, k], par.ev_slot[r, k], par.ev_value[r, k]
-        link = kind == _SET_LINK
+        link = kind == SET_LINK
         par.link_enabled[r[link], slot[link]] = value[link]
         par.supply_enabled[r[~link], slot[~link]] = value[~link]
         ptr[r] += 1
