@@ -31,6 +31,8 @@ class Shots:
     perforated: NDArray[np.bool_]
     tb_over_d: NDArray[np.float64]
     columns: dict[str, NDArray[np.float64]]
+    ids: tuple[str, ...]
+    """``source shotID`` of each shot."""
 
 
 @cache
@@ -42,8 +44,10 @@ def shots() -> Shots:
         "bumper_thick", "standoff", "wall_yield", "wall_thick", "perforated_class")}
     keep = (cols["angle"] <= 75.0) & (cols["velocity"] >= 1.0) & (cols["velocity"] <= 72.0)
     cols = {k: v[keep] for k, v in cols.items()}
+    ids = tuple(f"{r['source'].strip()} {r['shotID'].strip()}"
+                for r, k in zip(rows, keep, strict=True) if k)
     return Shots(cols["proj_diam"], cols["perforated_class"] == 1.0,
-                 cols["bumper_thick"] / cols["proj_diam"], cols)
+                 cols["bumper_thick"] / cols["proj_diam"], cols, ids)
 
 
 @cache
@@ -91,13 +95,34 @@ def test_derated_equation_classifies_better() -> None:
     projectile mass π(d/2)³ρ, ¾ of the sphere's; the sphere mass π·d³·ρ/6 kept here is the
     one the 3.918 hypervelocity equation inverts to (0.16·(π/6)^(1/3))^(−2/3) = 3.918), and
     with π(d/2)³ρ this code gives pyBLOSSUM's 864 and 237 exactly. Differs on purpose: the
-    published 76.7 % / 85.6 % are not reached, by 2 shots and 1 shot."""
+    published 76.7 % / 85.6 % are not reached, by 2 shots and 1 shot. The printed F2* of
+    Ryan & Christiansen (2011) / NASA/TM-2009-214789 was not reachable in text to settle
+    which mass they print (see test_pyblossum_only_shots_sit_just_below_the_line)."""
     before, after = correct(derate=False), correct(derate=True)
     thin = shots().tb_over_d < 0.2
     assert int(after.sum()) >= 862 and int(after[thin].sum()) >= 236
     assert after.mean() > before.mean() + 0.025
     assert after[thin].mean() > before[thin].mean() + 0.08
     assert 100 * after.mean() >= 76.7 - 0.25  # pyBLOSSUM's published rate, 2 shots short
+
+
+def test_pyblossum_only_shots_sit_just_below_the_line() -> None:
+    """The two shots pyBLOSSUM's ¾-mass F2* gets and this code misses are perforations
+    0.2 % and 2.3 % below the de-rated line: Piekutowski_2011 4-1416 (d 0.5964 cm,
+    7.09 km/s, t_b/d 0.215) and GM-DRL-TR-63-225 D-054 (d 0.318 cm, 5.49 km/s, t_b/d
+    0.041, the one with t_b/d < 0.2). Near the line the misses go both ways (within 1 %:
+    13 wrong, 6 perforations called safe and 7 stopped shots called perforations), so no
+    one-sided correction is supported by the data."""
+    s = shots()
+    ratio = s.d_cm / predicted_critical_cm(True)
+    for shot, lo, hi in (("Piekutowski_2011 4-1416", 0.997, 1.0),
+                         ("GM-DRL-TR-63-225 D-054", 0.97, 0.98)):
+        i = s.ids.index(shot)
+        assert s.perforated[i] and lo < ratio[i] < hi
+    near = np.abs(ratio - 1.0) < 0.01
+    wrong = near & ~correct(True)
+    assert int(wrong.sum()) == 13
+    assert int((wrong & s.perforated).sum()) == 6
 
 
 @pytest.mark.parametrize(("lo", "hi"), BANDS)

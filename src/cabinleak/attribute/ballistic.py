@@ -249,6 +249,12 @@ def _whipple_derating(d_cm: Array, *, t_b: Array, t_w: Array, s: Array, sigma: A
         F2* = 1 + (r_SD − 1)·(1 − x)²  for x < 1,   1 otherwise
 
     so F2* runs from r_SD (no bumper) to 1 (an adequate bumper).
+
+    pyBLOSSUM's BLE_JSCwhipple.py writes M = π·(d/2)³·ρp, ¾ of the sphere's mass, which
+    raises its r_SD by (4/3)^(1/3) = 1.10; it would pair with 4.176 rather than 3.918 in
+    the hypervelocity equation. The printed form in Ryan & Christiansen (2011) or
+    NASA/TM-2009-214789 was not reachable in text here, so the sphere mass, which keeps
+    r_SD consistent with the 3.918 equation, is kept.
     """
     v_hv = 7.0 / cos
     bare = (0.6 * d_cm ** (19.0 / 18.0) * cos ** (5.0 / 3.0) * np.sqrt(rho_p)
@@ -325,10 +331,15 @@ def whipple_critical_diameter(
     ``_whipple_derating``) depends on d, so the hypervelocity d_c is the root of
     d = F2*(d)^(−2/3)·d_0, found here by bisection; and V_LV = 2.6 km/s, Piekutowski's
     fragmentation onset for t_b/d ≥ 0.16. Not implemented: their thinner-bumper onset
-    1.436·(t_b/d)^(−1/3) km/s (no shot of the pyBLOSSUM database changes class with it)
-    and the MLI terms. On that database (1,127 shots in range) the classification rate
-    rises from 73.5 % to 76.5 % overall and from 76.9 % to 85.2 % for t_b/d < 0.2
-    (tests/test_whipple_database.py).
+    V_n = 1.436·(t_b/d)^(−1/3) km/s (d the ballistic-regime d_c at that speed) and the
+    MLI terms. Evaluated as written, the onset moves two shots of the pyBLOSSUM
+    database, one each way (GM-DRL-TR-63-225 D-054, a perforation at 5.49 km/s, becomes
+    right; D-057, the same shield stopping the same sphere at 3.81 km/s, becomes wrong),
+    so the counts do not change. pyBLOSSUM's BLE_JSCwhipple.py carries the onset but its
+    solver takes t_b/d = (V/1.436)^(1/3), which is never below 0.16 in its search range,
+    so it always returns 2.6 km/s. On that database (1,127 shots in range) the
+    classification rate rises from 73.5 % to 76.5 % overall and from 76.9 % to 85.2 %
+    for t_b/d < 0.2 (tests/test_whipple_database.py).
 
     References
     ----------
