@@ -8,9 +8,12 @@ exposure time T, the expected number of particles that perforate its wall is
 with F the cumulative flux of particles larger than a diameter (:mod:`.environment`)
 and d_c the wall's critical diameter at each population's speed (:mod:`.ballistic`).
 Those that also make a hole of at least D in the pressure wall are counted the same
-way with the larger of d_c and the diameter that makes a hole of D. Penetrations are
-a Poisson process (the standard assumption of NASA's BUMPER and SSP 30425), so the
-probability of none is exp(−N).
+way with the smallest particle that makes a hole of D: for a single wall the larger of
+d_c and Hill's (2004) single-wall size; behind a Whipple bumper the rear-wall estimate
+:func:`.ballistic.whipple_critical_diameter_for_hole` (a project estimate, not a
+published equation: a hole of 0 at the shield's limit, growing with the particle's
+momentum in excess of it). Penetrations are a Poisson process (the standard assumption
+of NASA's BUMPER and SSP 30425), so the probability of none is exp(−N).
 """
 
 from __future__ import annotations
@@ -202,13 +205,20 @@ def _for_hole(wall: Wall, hole_m: float, speed_m_s: float, density_kg_m3: float 
               ) -> float:
     """The particle diameter that makes a hole of ``hole_m`` in the pressure wall [m].
 
-    The hole-size equation is for a single wall; behind a Whipple bumper the rear-wall
-    hole of the same particle is smaller, so this is the conservative (smaller) size.
+    Single wall: Hill's (2004) equation (:func:`.ballistic.critical_diameter_for_hole`).
+    Whipple: the rear-wall estimate behind the bumper,
+    :func:`.ballistic.whipple_critical_diameter_for_hole` (a project estimate, not a
+    published equation), with the same materials as the wall's ballistic limit
+    (:func:`critical_diameter_m`: a 2219-T87 rear wall), so it is never below d_c.
     """
     rho = ballistic.DEFAULT_PROJECTILE_DENSITY_KG_M3 if density_kg_m3 is None else density_kg_m3
-    return float(ballistic.critical_diameter_for_hole(hole_m, wall.thickness_m, speed_m_s,
-                                                      target=wall.material,
-                                                      projectile_density_kg_m3=rho))
+    if wall.kind == "single":
+        return float(ballistic.critical_diameter_for_hole(hole_m, wall.thickness_m, speed_m_s,
+                                                          target=wall.material,
+                                                          projectile_density_kg_m3=rho))
+    return float(ballistic.whipple_critical_diameter_for_hole(
+        hole_m, wall.bumper_m, wall.thickness_m, wall.standoff_m, speed_m_s,
+        projectile_density_kg_m3=rho))
 
 
 @dataclass(frozen=True)

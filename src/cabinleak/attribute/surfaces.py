@@ -22,7 +22,12 @@ elements costs the same few ballistic and flux evaluations as the unrefined one
 Wall types and their ballistic limits (:mod:`.ballistic`): single wall (Cour-Palais /
 Christiansen), Whipple (JSC), stuffed Whipple (Christiansen & Kerr, Nextel/Kevlar),
 multi-shock (Christiansen, Nextel bumpers, aluminium wall); face factors and impact
-angles: :mod:`.directional`, at the exposure's altitude.
+angles: :mod:`.directional`, at the exposure's altitude. Holes of at least D (the prior of
+``attribute``) count the particles above the smallest one that makes such a hole: Hill's
+(2004) single-wall equation for a single wall; behind a shield, the rear-wall estimate
+:func:`.ballistic.rear_wall_critical_diameter_for_hole`, which is a project estimate, not
+a published equation (0 at the shield's own limit, growing with the momentum in excess
+of it).
 """
 
 from __future__ import annotations
@@ -105,12 +110,23 @@ def shield_critical_diameter_m(shield: Shield, speed_m_s: float, angle_deg: floa
 
 
 def _hole_diameter_m(shield: Shield, hole_m: float, speed_m_s: float,
-                     density_kg_m3: float) -> float:
-    """Smallest particle that leaves a hole ≥ hole_m in the pressure wall [m]: the single-
-    wall hole equation on the pressure wall alone (behind a shield the hole of the same
-    particle is smaller, so this is the conservative size)."""
-    return float(ballistic.critical_diameter_for_hole(
-        hole_m, shield.wall.thickness_m, speed_m_s, target=shield.wall.material or DEFAULT_WALL,
+                     density_kg_m3: float, critical_m: float) -> float:
+    """Smallest particle that leaves a hole ≥ hole_m in the pressure wall [m].
+
+    A single wall: Hill's (2004) single-wall equation. Behind a shield (Whipple, stuffed
+    Whipple, multi-shock): the rear-wall estimate
+    :func:`.ballistic.rear_wall_critical_diameter_for_hole` anchored at that shield's own
+    critical diameter ``critical_m`` (same speed, angle and density) -- a project
+    estimate, not a published equation (none was reachable); for fabric bumpers it most
+    likely errs toward larger holes, the side of a larger MMOD prior.
+    """
+    wall_mat = shield.wall.material or DEFAULT_WALL
+    if shield.kind == "single":
+        return float(ballistic.critical_diameter_for_hole(
+            hole_m, shield.wall.thickness_m, speed_m_s, target=wall_mat,
+            projectile_density_kg_m3=density_kg_m3))
+    return float(ballistic.rear_wall_critical_diameter_for_hole(
+        hole_m, critical_m, shield.wall.thickness_m, speed_m_s, wall=wall_mat,
         projectile_density_kg_m3=density_kg_m3))
 
 
@@ -144,7 +160,7 @@ def _rates(station: Station, keys: Sequence[tuple[str, str]], env: Environment,
             crit[pop][k] = dc
             per[pop][k] = factor * float(flux[pop](dc))
             if holes is not None and hole_m is not None:
-                dh = max(dc, _hole_diameter_m(shield, hole_m, speed, rho))
+                dh = max(dc, _hole_diameter_m(shield, hole_m, speed, rho, dc))
                 holes[k] += factor * float(flux[pop](dh))
     return _Rates(tuple(keys), per, holes, crit)
 

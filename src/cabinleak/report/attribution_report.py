@@ -23,7 +23,9 @@ SOURCES = "\n\n".join((
     "and its 1991 update; SSP 30425 rev. B); mean speed 10 km/s (ECSS-E-ST-10-04C).",
     "Ballistic limits: Cour-Palais / Christiansen single-wall equation and the JSC "
     "Whipple equation, Christiansen, NASA/TP-2003-210788; Ryan & Christiansen (2011), "
-    "Acta Astronautica 69:245. Hole size in the pressure wall: Hill (2004).",
+    "Acta Astronautica 69:245. Hole size in the pressure wall: Hill (2004) for a single "
+    "wall; behind a shield, an estimate of this project, not a published equation (no "
+    "hole at the shield's limit, Hill's hole of the momentum in excess of it).",
     "Penetrations as a Poisson process: P(none) = exp(-N), as in NASA's BUMPER analyses.",
     "Likelihoods of the observations and base rates of the causes: judgement-based "
     "defaults with the reasoning given for each in the catalogue (cabinleak attribute "
