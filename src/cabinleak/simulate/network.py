@@ -57,7 +57,10 @@ class Params:
     ev_value: F  # [B, E]
 
     def take(self, idx: I) -> Params:
-        return Params(**{k: v[idx] for k, v in self.__dict__.items()})
+        return Params(self.link_cda[idx], self.link_conductance[idx],
+                      self.link_coefficient[idx], self.link_exponent[idx],
+                      self.link_enabled[idx], self.supply_enabled[idx], self.ev_time[idx],
+                      self.ev_kind[idx], self.ev_slot[idx], self.ev_value[idx])
 
 
 @dataclass(frozen=True)
@@ -129,13 +132,18 @@ class Network:
     def n_links(self) -> int:
         return len(self.links)
 
-    def initial_state(self, batch: int) -> tuple[F, F, F]:
+    @cached_property
+    def _start(self) -> tuple[F, F, F]:
         st = self.station
         p0 = np.array([m.pressure_Pa for m in st.modules])
         t0 = np.array([m.temperature_K for m in st.modules])
         y0 = np.array([m.mass_fractions for m in st.modules])
         r0 = y0 @ gas.R_SPECIES
-        m0 = p0 * self.volume_m3 / (r0 * t0)
+        return p0 * self.volume_m3 / (r0 * t0), t0, y0
+
+    def initial_state(self, batch: int) -> tuple[F, F, F]:
+        """Mass [B, n], temperature [B, n] and mass fractions [B, n, 4] at the start."""
+        m0, t0, y0 = self._start
         return (np.tile(m0, (batch, 1)), np.tile(t0, (batch, 1)), np.tile(y0, (batch, 1, 1)))
 
 
@@ -184,6 +192,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
             assigned.append((slot_of[key], lk))
         per_scenario.append(assigned)
 
+    net = _compiled(station, tuple(slots), linear_below_Pa)
     n_links = len(slots)
     cda = np.zeros((batch, n_links))
     cond = np.zeros((batch, n_links))
@@ -247,6 +256,42 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         for k, (t, kind, slot, value) in enumerate(evs):
             ev_time[bi, k], ev_kind[bi, k], ev_slot[bi, k], ev_value[bi, k] = t, kind, slot, value
 
+    params = Params(cda, cond, coef, expo, enabled, sup_enabled, ev_time, ev_kind, ev_slot,
+                    ev_value)
+    return net, params
+
+
+_NETWORKS: dict[int, tuple[Station, dict[tuple[object, ...], Network]]] = {}
+#: Stations up to this many modules keep their compiled networks.
+CACHE_MODULES = 200
+
+
+def _compiled(station: Station, slots: tuple[LinkSlot, ...], linear_below_Pa: float
+              ) -> Network:
+    """The static arrays of a station with these link slots, built once and kept (the
+    last few stations, up to :data:`CACHE_MODULES` modules: larger ones hold n² arrays,
+    and their runs dwarf the build): building them was a tenth of a one-volume
+    closed-form run."""
+    if len(station.modules) > CACHE_MODULES:
+        return _build_network(station, slots, linear_below_Pa)
+    hit = _NETWORKS.get(id(station))
+    if hit is None or hit[0] is not station:
+        if len(_NETWORKS) > 8:
+            _NETWORKS.clear()
+        hit = (station, {})
+        _NETWORKS[id(station)] = hit
+    key = (slots, linear_below_Pa)
+    if key not in hit[1]:
+        hit[1][key] = _build_network(station, slots, linear_below_Pa)
+    return hit[1][key]
+
+
+def _build_network(station: Station, slots: tuple[LinkSlot, ...], linear_below_Pa: float
+                   ) -> Network:
+    ids = {m.id: i for i, m in enumerate(station.modules)}
+    n = len(ids)
+    n_links = len(slots)
+    n_sup = len(station.supplies)
     link_a = np.array([s.a for s in slots], dtype=np.intp)
     link_b = np.array([s.b for s in slots], dtype=np.intp)
     onehot_a = np.zeros((n_links, n + 1))
@@ -266,7 +311,7 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
 
     supplies = station.supplies
     hatch_by_id = {h.id: h for h in station.hatches}
-    net = Network(
+    return Network(
         station=station,
         links=tuple(slots),
         volume_m3=np.array([m.volume_m3 for m in station.modules]),
@@ -293,9 +338,6 @@ def compile_network(station: Station, scenarios: list[Scenario], *,
         onehot_b=onehot_b,
         link_linear_below_Pa=np.array([_linear_below(s, n, linear_below_Pa) for s in slots]),
     )
-    params = Params(cda, cond, coef, expo, enabled, sup_enabled, ev_time, ev_kind, ev_slot,
-                    ev_value)
-    return net, params
 
 
 def _linear_below(slot: LinkSlot, n: int, hatch_linear_below_Pa: float) -> float:
