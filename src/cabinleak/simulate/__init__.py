@@ -266,12 +266,13 @@ def _cells_cache(net: Network) -> CellCache:
 
 
 def _states_from_pressure(net: Network, p: np.ndarray) -> tuple[np.ndarray, ...]:
-    """M, T, Y [B, nt, ...] of isothermal modules of fixed air at pressures p [B, nt, n]."""
+    """M, T, Y [B, nt, ...] of isothermal modules of fixed air at pressures p [B, nt, n]
+    (T and Y read-only views of the start's: the closed form changes neither)."""
     _, t0, y0 = net.initial_state(1)
     r = y0[0] @ gas.R_SPECIES
     M = p * net.volume_m3 / (r * t0[0])
-    T = np.broadcast_to(t0[0], p.shape).copy()
-    Y = np.broadcast_to(y0[0], (*p.shape, 4)).copy()
+    T = np.broadcast_to(t0[0], p.shape)
+    Y = np.broadcast_to(y0[0], (*p.shape, 4))
     return M, T, Y
 
 
@@ -309,15 +310,19 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
     if link_flow is None:
         link_flow = _flows_at_outputs(net, par0, t_out, M, T, Y, supply_flow, hatch_flow)
     p = pressure(net, M, T, Y)
-    x = gas.mass_to_mole_fractions(Y)
+    if Y.strides[:2] == (0, 0):  # one air per module throughout (the closed form)
+        x = np.broadcast_to(gas.mass_to_mole_fractions(Y[0, 0]), Y.shape)
+    else:
+        x = gas.mass_to_mole_fractions(Y)
     vented = link_flow[:, :, vacuum].sum(axis=2)  # [B, nt], for the whole batch at once
     supplied = supply_flow.sum(axis=2)
     names = tuple(s.name for s in net.links)
     crew_modules = tuple(dict.fromkeys(c.module for c in net.station.crew if c.count > 0))
+    ids = net.station.module_ids
     for i in range(batch):
         out.append(SimulationResult(
             station=net.station.name,
-            module_ids=net.station.module_ids,
+            module_ids=ids,
             volume_m3=net.volume_m3.copy(),
             time_s=t_out.copy(),
             pressure_Pa=p[i],

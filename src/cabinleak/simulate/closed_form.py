@@ -251,21 +251,33 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
         p_c = _decay(ps_cell[sel_r], c_cell[sel_r], n_cell[sel_r], dto)  # [S, C]
         p_m = p_c @ cells.onehot.T
         p_out[rows[sel_r], sel_k] = p_m
-        # each leak's flow, and the quasi-steady hatch flows: each module sends its volume
-        # share of the cell's loss
-        pe = np.append(p_m, np.zeros((sel_r.size, 1)), axis=1)
-        leak = k[sel_r] * pe[:, net.link_a] ** expo[sel_r]  # [S, L], 0 but to vacuum
-        link_flow[rows[sel_r], sel_k] = leak
-        leak_m = np.zeros((sel_r.size, n + 1))
-        np.add.at(leak_m.T, net.link_a, leak.T)
-        leak_m = leak_m[:, :n]
+        # each leak's flow at its module's pressure (side a is always a module), and the
+        # quasi-steady hatch flows, linear in the leaks' (:func:`_leaks_to_links`)
+        p_a, e = p_c @ cells.onehot[net.link_a].T, expo[sel_r]
+        leak = k[sel_r] * (p_a if (e == 1.0).all() else p_a**e)  # [S, L], 0 but to vacuum
         if cells.hatch_slots.size:
-            total = leak_m @ cells.onehot
-            share = net.volume_m3 / cells.volume_m3[lab]
-            outflow = share * total[:, lab] - leak_m
-            link_flow[rows[sel_r][:, None], sel_k[:, None], cells.hatch_slots[None, :]] = \
-                cells.quasi_steady_flows(net, outflow)
+            leak = leak + leak @ _leaks_to_links(net, cells)
+        link_flow[rows[sel_r], sel_k] = leak
     p_cur[rows] = np.asarray(pe_cell @ cells.onehot.T)
+
+
+def _leaks_to_links(net: Network, cells: Cells) -> F:
+    """[L, L]: the hatch flows (in the hatch columns) that carry unit flows of each link's
+    leak through its cell: each module sends its volume share of the cell's loss less its
+    own leaks, which :meth:`.cells.Cells.quasi_steady_flows` turns into hatch flows. The
+    map is linear, so it is built once per cells (a batch's outputs then cost one matrix
+    product instead of a solve for every output)."""
+    key = f"leaks to links {net.n_links}"
+    if key not in cells.memo:
+        n, lab = net.n, cells.label
+        share = net.volume_m3 / cells.volume_m3[lab]
+        # outflow of module m' per unit leak of module m: share[m']·[same cell] − δ
+        per_module = (cells.onehot @ cells.onehot.T) * share[None, :] - np.eye(n)
+        hatch = cells.quasi_steady_flows(net, per_module)  # [n, H]
+        out = np.zeros((net.n_links, net.n_links))
+        out[:, cells.hatch_slots] = net.onehot_a[:, :n] @ hatch
+        cells.memo[key] = out
+    return np.asarray(cells.memo[key])
 
 
 def _lag_too_large(net: Network, cells: Cells, k: F, k_cell: F, c_cell: F, n_cell: F,
@@ -318,9 +330,7 @@ def _unit_outflow(net: Network, cells: Cells, k: F) -> F:
     """What each module sends through hatches [R, n] per kg/s of its cell's leak: its
     volume share of the loss less its own leaks (the leaks' shares at equal pressure)."""
     lab = cells.label
-    k_mod = np.zeros((k.shape[0], net.n + 1))
-    np.add.at(k_mod.T, net.link_a, k.T)
-    k_mod = k_mod[:, :net.n]
+    k_mod = k @ net.onehot_a[:, :net.n]
     k_cell = k_mod @ cells.onehot
     own = k_mod / np.where(k_cell > 0, k_cell, 1.0)[:, lab]
     share = net.volume_m3 / cells.volume_m3[lab]
