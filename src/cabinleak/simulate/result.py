@@ -44,9 +44,11 @@ class SimulationResult:
     added_kg: F
     crew_modules: tuple[str, ...] = ()
     #: Which model ran: "closed-form" (each cell of open hatches as one volume, exact
-    #: blowdown laws) or "network" (every module, integrated); see :mod:`.closed_form`.
+    #: blowdown laws, :mod:`.closed_form`), "cells" (the cells as the modules of a small
+    #: network, :mod:`.cell_ode`) or "network" (every module, integrated).
     model: str = "network"
-    #: Why the network ran where a reduced model was not valid ("" when it was asked for).
+    #: Why the closed form did not hold ("cells"), or why neither reduction did
+    #: ("network"; "" when the network was asked for).
     model_reason: str = ""
 
     def module_index(self, module_id: str) -> int:
@@ -123,6 +125,11 @@ class SimulationResult:
             f"vent rate at end {format_mass_rate(float(self.vented_kg_per_s[-1]))}, "
             f"{self.vented_kg()[-1]:.2f} kg vented",
         ]
+        model = {"closed-form": "closed form (each cell of open hatches as one volume)",
+                 "cells": "the cells' ODE (each cell of open hatches as one volume)",
+                 "network": "the full network"}.get(self.model, self.model)
+        lines.append(f"model: {model}" + (f"; {self.model_reason}" if self.model_reason
+                                          else ""))
         if self.crew_modules:
             lines.append(str(self.crew_state))
         return "\n".join(lines)
