@@ -43,7 +43,7 @@ from cabinleak.simulate.network import (
     LinkSlot,
     Network,
     Params,
-    apply_events,
+    between_events,
     crew_sources,
     flows_at,
 )
@@ -182,22 +182,15 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances, todo: B,
     cache = CellCache() if cache is None else cache
     reduced: dict[bytes, CellNetwork] = cache.memo.setdefault("cell networks", {})
     par = par0.take(np.arange(batch))
-    ev_ptr = np.zeros(batch, dtype=np.intp)
-    t_cur = np.zeros(batch)
-    t_end = float(t_out[-1])
     added = np.zeros(batch)
     drift = np.zeros(batch)
-    first = True
-    apply_events(net, par, ev_ptr, t_cur, np.arange(batch))
-    while True:
-        live = np.flatnonzero(ok & (t_cur < t_end))
-        if live.size == 0:
-            break
-        t_next = np.minimum(par.ev_time[live, ev_ptr[live]], t_end)
+    for n_int, (live, t_cur, t_next) in enumerate(between_events(net, par, ok,
+                                                                  float(t_out[-1]))):
         keys = [(par.link_enabled[i, hatch] > 0).tobytes() + np.array(
-            [t_cur[i], t_next[k]]).tobytes() for k, i in enumerate(live)]
+            [t_cur[k], t_next[k]]).tobytes() for k, i in enumerate(live)]
         for key in dict.fromkeys(keys):
-            rows = live[[k == key for k in keys]]
+            sel = np.flatnonzero([k == key for k in keys])
+            rows = live[sel]
             pattern = np.frombuffer(key[:int(hatch.sum())], dtype=bool)
             mask = np.zeros(net.n_links, dtype=bool)
             mask[np.flatnonzero(hatch)[pattern]] = True
@@ -205,13 +198,9 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances, todo: B,
             if ck not in reduced:
                 reduced[ck] = reduce_network(net, cache.of(net, mask))
             step = _Interval(net, reduced[ck], par.take(rows), rows, tol, atol_kg, atol_p,
-                             refuse, first)
-            step.run(float(t_cur[rows[0]]), float(t_next[np.searchsorted(live, rows[0])]),
-                     t_out, m_cur, y_cur, t_mod, added, drift,
-                     (out_m, out_t, out_y, out_a, hatch_flow))
-        t_cur[live] = t_next
-        first = False
-        apply_events(net, par, ev_ptr, t_cur, live)
+                             refuse, n_int == 0)
+            step.run(float(t_cur[sel[0]]), float(t_next[sel[0]]), t_out, m_cur, y_cur, t_mod,
+                     added, drift, (out_m, out_t, out_y, out_a, hatch_flow))
     return result()
 
 

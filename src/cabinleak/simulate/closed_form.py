@@ -39,7 +39,14 @@ from numpy.typing import NDArray
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
 from cabinleak.simulate.cells import CellCache, Cells, quasi_steady_lag
-from cabinleak.simulate.network import CRACK, ORIFICE, SET_SUPPLY, Network, Params, apply_events
+from cabinleak.simulate.network import (
+    CRACK,
+    ORIFICE,
+    SET_SUPPLY,
+    Network,
+    Params,
+    between_events,
+)
 from cabinleak.simulate.tolerances import Tolerances
 
 F = NDArray[np.float64]
@@ -156,36 +163,24 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
     atol_p = tol.atol_mass_fraction_of_initial * float(p_start.max())
 
     par = par0.take(np.arange(batch))
-    ev_ptr = np.zeros(batch, dtype=np.intp)
-    t_cur = np.zeros(batch)
-    t_end = float(t_out[-1])
     p_cur = np.tile(p_start, (batch, 1))
     p_out[:, t_out <= 0.0] = p_start
-    first = True
     drift_before = np.zeros(batch)  # relative error the lag has built up so far [-]
-    apply_events(net, par, ev_ptr, t_cur, np.arange(batch))
-    while True:
-        live = np.flatnonzero(ok & (t_cur < t_end))
-        if live.size == 0:
-            break
-        t_next = np.minimum(par.ev_time[live, ev_ptr[live]], t_end)
+    for k, (live, t_cur, t_next) in enumerate(between_events(net, par, ok, float(t_out[-1]))):
         open_rows = par.link_enabled[live][:, hatch] > 0
         if (open_rows == open_rows[0]).all():  # one pattern (np.unique costs 40 µs)
             patterns, which = open_rows[:1], np.zeros(live.size, dtype=np.intp)
         else:
             patterns, which = np.unique(open_rows, axis=0, return_inverse=True)
         for g, pattern in enumerate(patterns):
-            rows = live if len(patterns) == 1 else live[np.flatnonzero(which.reshape(-1) == g)]
+            sel = (np.arange(live.size) if len(patterns) == 1
+                   else np.flatnonzero(which.reshape(-1) == g))
+            rows = live[sel]
             mask = np.zeros(net.n_links, dtype=bool)
             mask[np.flatnonzero(hatch)[pattern]] = True
-            cells = cache.of(net, mask)
-            tn = t_next if len(patterns) == 1 else t_next[np.isin(live, rows)]
-            _interval(net, par.take(rows), cells, rows, t_cur[rows], tn, p_cur, t_out, p_out,
-                      link_flow, rt, psi, r_mod, t_mod, y_mod, between, law, atol_p, tol,
-                      first, refuse, drift_before)
-            t_cur[rows] = tn
-        first = False
-        apply_events(net, par, ev_ptr, t_cur, live)
+            _interval(net, par.take(rows), cache.of(net, mask), rows, t_cur[sel], t_next[sel],
+                      p_cur, t_out, p_out, link_flow, rt, psi, r_mod, t_mod, y_mod, between,
+                      law, atol_p, tol, k == 0, refuse, drift_before)
     return ClosedFormRun(ok, tuple(reason), p_out, link_flow)
 
 

@@ -8,6 +8,7 @@ ghost module with p = 0 at index ``n``. All arrays carry the batch on axis 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -592,6 +593,26 @@ def params_at(par0: Params, times: F) -> Params:
     taken = par0.take(flat)
     return replace(taken, link_enabled=link_on.reshape(batch * k, -1),
                    supply_enabled=supply_on.reshape(batch * k, -1))
+
+
+def between_events(net: Network, par: Params, ok: NDArray[np.bool_], t_end: float
+                   ) -> Iterator[tuple[I, F, F]]:
+    """The stretches between events of every scenario, for models that step from event to
+    event: yields the rows still running (``ok``, read afresh each time: the caller may
+    drop rows) with their start and end times [s], then applies each row's events at its
+    end (``par`` in place). Events at t = 0 apply before the first stretch."""
+    batch = par.link_cda.shape[0]
+    ptr = np.zeros(batch, dtype=np.intp)
+    t = np.zeros(batch)
+    apply_events(net, par, ptr, t, np.arange(batch))
+    while True:
+        live = np.flatnonzero(ok & (t < t_end))
+        if live.size == 0:
+            return
+        t_next = np.minimum(par.ev_time[live, ptr[live]], t_end)
+        yield live, t[live].copy(), t_next
+        t[live] = t_next
+        apply_events(net, par, ptr, t, live)
 
 
 def apply_events(net: Network, par: Params, ptr: I, t: F, rows: I) -> None:
