@@ -115,6 +115,16 @@ class Network:
         return bool(self.link_ventilation_m3_per_s.any())
 
     @cached_property
+    def ventilation_idle(self) -> bool:
+        """The fans can change nothing: every module isothermal and holding one air that
+        no crew or supply changes (equal moles of the same gas each way). Skipping them
+        saved a tenth of a network run (issue 10)."""
+        y0 = self._start[2]
+        one_air = bool(np.ptp(y0, axis=0).max() == 0.0) if len(y0) else True
+        same_supply = all(np.array_equal(y, y0[0]) for y in self.supply_y)
+        return self.all_isothermal and not self.has_crew and one_air and same_supply
+
+    @cached_property
     def wall_species_cp(self) -> F:
         """Species cp at the wall temperatures [n, 4] [J/(kg·K)]."""
         return gas.species_cp(self.wall_temperature_K)
@@ -557,7 +567,7 @@ def ventilation_exchange(net: Network, par: Params, pe: F, te: F) -> F | None:
 
     The fans' volume flow at the mean molar density of the two sides, p/(R_u·T).
     """
-    if not net.has_ventilation:
+    if not net.has_ventilation or net.ventilation_idle:
         return None
     a, b = net.link_a, net.link_b
     conc = 0.5 * (pe[:, a] / te[:, a] + pe[:, b] / te[:, b]) / gas.R_UNIVERSAL
