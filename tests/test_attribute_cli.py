@@ -16,14 +16,16 @@ YEAR_S = 365.25 * 86400
 
 
 def test_risk_is_area_time_flux_at_the_critical_diameter() -> None:
-    """N = A·T·[F_met(d_c,met) + F_deb(d_c,deb)], P(none) = exp(−N) (Poisson)."""
+    """N = A·T·[F_met(d_c,met) + F_deb(d_c,deb)], P(none) = exp(−N) (Poisson); debris
+    as 2800 kg/m³ spheres (the NASA-91 debris density, SSP 30425B)."""
     wall = parse_wall("single:0.2cm")
     env = Environment(altitude_m=400e3, inclination_deg=51.6, year=2018)
     risk = surface_risk([wall], 10.0, YEAR_S, env)
     dm = ballistic.single_wall_critical_diameter(
         2e-3, environment.METEOROID_SPEED_KM_S * 1e3,
         projectile_density_kg_m3=environment.METEOROID_DENSITY_KG_M3)
-    dd = ballistic.single_wall_critical_diameter(2e-3, environment.DEBRIS_SPEED_KM_S * 1e3)
+    dd = ballistic.single_wall_critical_diameter(2e-3, environment.DEBRIS_SPEED_KM_S * 1e3,
+                                                 projectile_density_kg_m3=2800.0)
     n = 10.0 * YEAR_S * (float(environment.meteoroid_flux(dm, 400e3))
                          + float(environment.debris_flux(dd, 400e3, 51.6, 2018)))
     assert risk.expected_penetrations == pytest.approx(n, rel=1e-12, abs=0)

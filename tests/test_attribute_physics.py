@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from cabinleak.attribute import AttributeModelError
 from cabinleak.attribute import ballistic as bl
 from cabinleak.attribute import environment as env
+from cabinleak.attribute import holes as hl
 from cabinleak.errors import CabinleakError
 
 
@@ -444,7 +445,7 @@ def test_whipple_outside_range() -> None:
 def test_hole_diameter_hand_evaluated() -> None:
     """1 mm Al sphere, 2 mm 6061-T6 wall, 7 km/s (Hill 2004, hand-evaluated):
     D = 3.4·1 mm·2^(1/3)·(7/5.1)^(1/3)·(1 − 0.0308·2713/2796) = 4.62 mm."""
-    got = float(bl.hole_diameter(1e-3, 2e-3, 7000.0))
+    got = float(hl.hole_diameter(1e-3, 2e-3, 7000.0))
     closed = 3.4e-3 * 2 ** (1 / 3) * (7 / 5.1) ** (1 / 3) * (1 - 0.0308 * 2713 / 2796)
     assert got == pytest.approx(closed, rel=1e-12, abs=0)
     assert printed(got * 1e3, "4.62")
@@ -455,15 +456,15 @@ def test_hole_diameter_close_to_maiden_for_thin_bumpers(t_over_d: float) -> None
     """Two independent bumper-hole fits agree within 10 % on thin plates at 7 km/s:
     Maiden et al. (1963) D/d = 0.45·V·(t/d)^(2/3) + 0.90 (V in km/s)."""
     d = 1e-3
-    hill = float(bl.hole_diameter(d, t_over_d * d, 7000.0)) / d
+    hill = float(hl.hole_diameter(d, t_over_d * d, 7000.0)) / d
     maiden = 0.45 * 7.0 * t_over_d ** (2 / 3) + 0.90
     assert hill == pytest.approx(maiden, rel=0.10, abs=0)
 
 
 def test_hole_diameter_zero_below_ballistic_limit() -> None:
     d_c = float(bl.single_wall_critical_diameter(2e-3, 7000.0))
-    assert float(bl.hole_diameter(0.99 * d_c, 2e-3, 7000.0)) == 0.0
-    assert float(bl.hole_diameter(d_c, 2e-3, 7000.0)) > 0.0
+    assert float(hl.hole_diameter(0.99 * d_c, 2e-3, 7000.0)) == 0.0
+    assert float(hl.hole_diameter(d_c, 2e-3, 7000.0)) > 0.0
 
 
 @given(st.floats(1e-4, 1e-2), st.floats(5e-4, 5e-3), st.floats(1e3, 72e3),
@@ -471,16 +472,16 @@ def test_hole_diameter_zero_below_ballistic_limit() -> None:
 def test_hole_round_trip(hole: float, t: float, v: float, rho_p: float) -> None:
     """hole → smallest particle → hole: the hole is reproduced unless the ballistic limit
     binds, in which case the particle is exactly d_c and its hole is at least as large."""
-    d = float(bl.critical_diameter_for_hole(hole, t, v, projectile_density_kg_m3=rho_p))
+    d = float(hl.critical_diameter_for_hole(hole, t, v, projectile_density_kg_m3=rho_p))
     d_c = float(bl.single_wall_critical_diameter(t, v, projectile_density_kg_m3=rho_p))
-    back = float(bl.hole_diameter(d, t, v, projectile_density_kg_m3=rho_p))
+    back = float(hl.hole_diameter(d, t, v, projectile_density_kg_m3=rho_p))
     if d > d_c:
         assert back == pytest.approx(hole, rel=1e-12, abs=0)
     else:
         assert d == d_c
         assert back >= hole * (1 - 1e-12)
     # any smaller particle makes a smaller hole (or none)
-    smaller = float(bl.hole_diameter(d * 0.99, t, v, projectile_density_kg_m3=rho_p))
+    smaller = float(hl.hole_diameter(d * 0.99, t, v, projectile_density_kg_m3=rho_p))
     assert smaller < hole
 
 
@@ -488,13 +489,13 @@ def test_hole_for_whipple_walls_is_refused() -> None:
     with pytest.raises(AttributeModelError,
                        match=r"^single-wall hole diameter \(Hill 2004\): no hole-size equation "
                              r"for wall type 'whipple'"):
-        bl.critical_diameter_for_hole(2e-3, 2e-3, 7000.0, wall="whipple")
+        hl.critical_diameter_for_hole(2e-3, 2e-3, 7000.0, wall="whipple")
 
 
 def test_hole_density_ratio_limit() -> None:
     with pytest.raises(AttributeModelError,
                        match=r"projectile_density_kg_m3 must be > 83\.56 kg/m³ for Al6061-T6"):
-        bl.hole_diameter(1e-3, 2e-3, 7000.0, projectile_density_kg_m3=50.0)
+        hl.hole_diameter(1e-3, 2e-3, 7000.0, projectile_density_kg_m3=50.0)
 
 
 # ------------------------------------------------------------ scalar/array equivalence
@@ -510,7 +511,7 @@ def test_scalar_and_array_inputs_agree(cases: list[tuple[float, float, float]]) 
     arrays = {
         "single": bl.single_wall_critical_diameter(t, v, angle_deg=a),
         "whipple": bl.whipple_critical_diameter(0.00127, t, 0.1016, v, angle_deg=a),
-        "hole": bl.critical_diameter_for_hole(2e-3, t, v),
+        "hole": hl.critical_diameter_for_hole(2e-3, t, v),
         "debris": env.debris_flux(t, 400e3, 51.6, 2018.0),
         "meteoroid": env.meteoroid_flux(t, v * 50 + 200e3),
     }
@@ -518,7 +519,7 @@ def test_scalar_and_array_inputs_agree(cases: list[tuple[float, float, float]]) 
         scalars = {
             "single": bl.single_wall_critical_diameter(tk, vk, angle_deg=ak),
             "whipple": bl.whipple_critical_diameter(0.00127, tk, 0.1016, vk, angle_deg=ak),
-            "hole": bl.critical_diameter_for_hole(2e-3, tk, vk),
+            "hole": hl.critical_diameter_for_hole(2e-3, tk, vk),
             "debris": env.debris_flux(tk, 400e3, 51.6, 2018.0),
             "meteoroid": env.meteoroid_flux(tk, vk * 50 + 200e3),
         }

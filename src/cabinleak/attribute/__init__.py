@@ -1,9 +1,10 @@
 """Cause attribution for a hole in a pressure wall: MMOD environment and ballistic limits.
 
 The physics lives in :mod:`cabinleak.attribute.environment` (meteoroid and orbital-debris
-fluxes) and :mod:`cabinleak.attribute.ballistic` (critical particle diameters and hole
-sizes). Every model refuses inputs outside its validity range with
-:class:`AttributeModelError`, whose one-line message names the model and the range.
+fluxes), :mod:`cabinleak.attribute.ballistic` (critical particle diameters) and
+:mod:`cabinleak.attribute.holes` (hole sizes). Every model refuses inputs outside its
+validity range with :class:`AttributeModelError`, whose one-line message names the model
+and the range.
 """
 
 from __future__ import annotations

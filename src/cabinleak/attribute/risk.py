@@ -10,7 +10,7 @@ and d_c the wall's critical diameter at each population's speed (:mod:`.ballisti
 Those that also make a hole of at least D in the pressure wall are counted the same
 way with the smallest particle that makes a hole of D: for a single wall the larger of
 d_c and Hill's (2004) single-wall size; behind a Whipple bumper the rear-wall estimate
-:func:`.ballistic.whipple_critical_diameter_for_hole` (a project estimate, not a
+:func:`.holes.whipple_critical_diameter_for_hole` (a project estimate, not a
 published equation: a hole of 0 at the shield's limit, growing with the particle's
 momentum in excess of it). Penetrations are a Poisson process (the standard assumption
 of NASA's BUMPER and SSP 30425), so the probability of none is exp(−N).
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from cabinleak.attribute import AttributeModelError, ballistic, environment
+from cabinleak.attribute import AttributeModelError, ballistic, environment, holes
 
 F = NDArray[np.float64]
 
@@ -179,7 +179,9 @@ def surface_risk(walls: Sequence[Wall], areas_m2: ArrayLike, exposure_s: float,
     speeds = {"meteoroid": environment.METEOROID_SPEED_KM_S * 1e3 if speed_m_s is None
               else speed_m_s,
               "debris": environment.DEBRIS_SPEED_KM_S * 1e3 if speed_m_s is None else speed_m_s}
-    densities = {"meteoroid": environment.METEOROID_DENSITY_KG_M3, "debris": None}
+    # the same densities as the station surfaces' (:mod:`.surfaces`)
+    densities: dict[str, float | None] = {"meteoroid": environment.METEOROID_DENSITY_KG_M3,
+                                          "debris": environment.DEBRIS_DENSITY_KG_M3}
     by_source = {"meteoroid": 0.0, "debris": 0.0}
     holes = 0.0
     crit_first: dict[str, float] = {}
@@ -205,18 +207,18 @@ def _for_hole(wall: Wall, hole_m: float, speed_m_s: float, density_kg_m3: float 
               ) -> float:
     """The particle diameter that makes a hole of ``hole_m`` in the pressure wall [m].
 
-    Single wall: Hill's (2004) equation (:func:`.ballistic.critical_diameter_for_hole`).
+    Single wall: Hill's (2004) equation (:func:`.holes.critical_diameter_for_hole`).
     Whipple: the rear-wall estimate behind the bumper,
-    :func:`.ballistic.whipple_critical_diameter_for_hole` (a project estimate, not a
+    :func:`.holes.whipple_critical_diameter_for_hole` (a project estimate, not a
     published equation), with the same materials as the wall's ballistic limit
     (:func:`critical_diameter_m`: a 2219-T87 rear wall), so it is never below d_c.
     """
     rho = ballistic.DEFAULT_PROJECTILE_DENSITY_KG_M3 if density_kg_m3 is None else density_kg_m3
     if wall.kind == "single":
-        return float(ballistic.critical_diameter_for_hole(hole_m, wall.thickness_m, speed_m_s,
+        return float(holes.critical_diameter_for_hole(hole_m, wall.thickness_m, speed_m_s,
                                                           target=wall.material,
                                                           projectile_density_kg_m3=rho))
-    return float(ballistic.whipple_critical_diameter_for_hole(
+    return float(holes.whipple_critical_diameter_for_hole(
         hole_m, wall.bumper_m, wall.thickness_m, wall.standoff_m, speed_m_s,
         projectile_density_kg_m3=rho))
 

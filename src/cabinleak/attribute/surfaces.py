@@ -25,7 +25,7 @@ multi-shock (Christiansen, Nextel bumpers, aluminium wall); face factors and imp
 angles: :mod:`.directional`, at the exposure's altitude. Holes of at least D (the prior of
 ``attribute``) count the particles above the smallest one that makes such a hole: Hill's
 (2004) single-wall equation for a single wall; behind a shield, the rear-wall estimate
-:func:`.ballistic.rear_wall_critical_diameter_for_hole`, which is a project estimate, not
+:func:`.holes.rear_wall_critical_diameter_for_hole`, which is a project estimate, not
 a published equation (0 at the shield's own limit, growing with the momentum in excess
 of it).
 """
@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from cabinleak.attribute import AttributeModelError, ballistic, directional, environment
+from cabinleak.attribute import AttributeModelError, ballistic, directional, environment, holes
 from cabinleak.attribute.risk import Environment, Risk
 from cabinleak.station import Shield, Station, SurfaceElement
 
@@ -115,17 +115,17 @@ def _hole_diameter_m(shield: Shield, hole_m: float, speed_m_s: float,
 
     A single wall: Hill's (2004) single-wall equation. Behind a shield (Whipple, stuffed
     Whipple, multi-shock): the rear-wall estimate
-    :func:`.ballistic.rear_wall_critical_diameter_for_hole` anchored at that shield's own
+    :func:`.holes.rear_wall_critical_diameter_for_hole` anchored at that shield's own
     critical diameter ``critical_m`` (same speed, angle and density) -- a project
     estimate, not a published equation (none was reachable); for fabric bumpers it most
     likely errs toward larger holes, the side of a larger MMOD prior.
     """
     wall_mat = shield.wall.material or DEFAULT_WALL
     if shield.kind == "single":
-        return float(ballistic.critical_diameter_for_hole(
+        return float(holes.critical_diameter_for_hole(
             hole_m, shield.wall.thickness_m, speed_m_s, target=wall_mat,
             projectile_density_kg_m3=density_kg_m3))
-    return float(ballistic.rear_wall_critical_diameter_for_hole(
+    return float(holes.rear_wall_critical_diameter_for_hole(
         hole_m, critical_m, shield.wall.thickness_m, speed_m_s, wall=wall_mat,
         projectile_density_kg_m3=density_kg_m3))
 
