@@ -255,3 +255,49 @@ def test_station_too_large_is_refused() -> None:
         simulate(stn, 3600.0)
     assert "10000" in str(info.value) or "10,000" in str(info.value)
 
+
+
+
+def test_threads_simulating_at_once_leave_the_blas_threads_as_they_were() -> None:
+    """The simulator runs on one BLAS thread; threads that simulate at once share that
+    limit, and the last one out restores the libraries' own. Forced interleaving: A in,
+    B in, A out, B out (each restoring what it found left BLAS at one thread for good).
+    What a worker thread reads inside the limit is not checked: with this OpenBLAS and
+    threadpoolctl, a limit set from a thread other than the main one did not show in
+    ``threadpool_info``."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    from cabinleak.simulate import _blas_threads
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+    seen_by_b: list[list[int]] = []
+
+    def a() -> None:
+        with _blas_threads():
+            a_in.set()
+            b_in.wait(5)
+        a_out.set()
+
+    def b() -> None:
+        a_in.wait(5)
+        with _blas_threads():
+            b_in.set()
+            a_out.wait(5)
+            seen_by_b.append(blas_threads())
+
+    simulate(load_station("test-chamber"), 60.0, n_out=2)  # the controller, found here
+    before = blas_threads()
+    if max(before, default=1) < 2:
+        pytest.skip("BLAS runs on one thread here: nothing to restore")
+    threads = [threading.Thread(target=a), threading.Thread(target=b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen_by_b) == 1
+    assert blas_threads() == before

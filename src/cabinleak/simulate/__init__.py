@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -226,27 +228,58 @@ def _run_chunk(net: Network, par: Params, par0: Params, t_out: np.ndarray, tol: 
     return [r for r in out if r is not None]
 
 
-_BLAS: list[object] = []  # the threadpoolctl controller, and whether it saw SciPy's BLAS
+class _BlasLimit:
+    """One BLAS thread while any thread simulates: the first to enter sets the limit, the
+    last to leave restores the libraries' own; the controller is found once."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.controller: Any = None
+        self.saw_scipy = False
+        self.limiter: Any = None
+        self.depth = 0
+
+    def enter(self) -> None:
+        import sys
+
+        from threadpoolctl import ThreadpoolController
+
+        with self.lock:
+            # found again once SciPy's own BLAS is loaded (it is imported late)
+            scipy_now = "scipy.linalg" in sys.modules
+            if self.controller is None or (scipy_now and not self.saw_scipy):
+                self.controller, self.saw_scipy = ThreadpoolController(), scipy_now
+            if self.depth == 0:
+                self.limiter = self.controller.limit(limits=1, user_api="blas")
+            self.depth += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.depth -= 1
+            if self.depth == 0:
+                self.limiter.restore_original_limits()
+                self.limiter = None
 
 
-def _blas_threads() -> AbstractContextManager[object]:
+_BLAS = _BlasLimit()
+
+
+@contextmanager
+def _blas_threads() -> Iterator[None]:
     """One BLAS thread inside the simulator (``threadpoolctl``).
 
     Its matrices are small (a cell's Laplacian, a step's n×n systems): OpenBLAS's
     threads only contend for them, and their spinning counts as CPU (on a shared 2-core
     machine, 100-module networks took 10-25x the CPU with them, issue 10; a 24-module
     cell ODE 3.6x). Finding the BLAS libraries costs about a millisecond, so the
-    controller is kept; it is found again once SciPy's own BLAS has been loaded.
+    controller is kept (a limit then costs about 20 µs). Threads that simulate at once
+    share one limit (each restoring its own left BLAS at one thread for good).
     """
-    import sys
-
-    from threadpoolctl import ThreadpoolController
-
-    scipy_seen = "scipy.linalg" in sys.modules
-    if not _BLAS or (scipy_seen and not _BLAS[1]):
-        _BLAS[:] = [ThreadpoolController(), scipy_seen]
-    controller = _BLAS[0]
-    return controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
+    _BLAS.enter()
+    try:
+        yield
+    finally:
+        _BLAS.leave()
 
 
 _CELLS: dict[int, tuple[Network, CellCache]] = {}
