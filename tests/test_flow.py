@@ -290,3 +290,15 @@ def test_crack_venting_volume_has_linear_inverse_pressure() -> None:
     lnp = np.log(res.pressure("box"))
     c = np.polyfit(t, lnp, 1)
     assert np.abs(lnp - np.polyval(c, t)).max() > 1e-2
+
+
+def test_power_law_below_one_turns_linear_below_a_millipascal() -> None:
+    """ṁ = C·p^n with n < 1 has an infinite slope at p = 0; below 1 mPa it is C·p_ε^(n−1)·p
+    (continuous at p_ε); above, and for n ≥ 1, the exact law."""
+    c, n, eps = 2e-7, 0.5, 1e-3
+    p = np.array([0.0, 2.5e-4, 1e-3, 4e-3, 1e5])
+    got = flow.power_law_flow(c, n, p, 0.0)
+    want = np.where(p < eps, c * eps ** (n - 1.0) * p, c * p**n)
+    np.testing.assert_allclose(got, want, rtol=1e-15, atol=0)
+    assert got[0] == 0.0 and got[2] == pytest.approx(c * eps**n, rel=1e-15, abs=0)
+    np.testing.assert_allclose(flow.power_law_flow(c, 2.0, p, 0.0), c * p**2, rtol=1e-15, atol=0)

@@ -242,7 +242,15 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
             M[acc], T[acc], Y[acc], t[acc] = mn[accept], tn[accept], yn_acc, t_new
             rows = act[accept & lands]
             if rows.size:
+                before = ev_ptr[rows].copy()
                 apply_events(net, par, ev_ptr, t, rows)
+                # an event is a discontinuity: restart the step size there, as from rest
+                # (a step kept from before it spanned the new transient, and the third-
+                # order dense output inside it was 2e-3 off at an ISS hatch closing)
+                hit = rows[ev_ptr[rows] > before]
+                if hit.size:
+                    h[hit] = _first_step(net, par.take(hit), M[hit], T[hit], Y[hit], tol,
+                                         t_end)
             _stop_when_empty(net, par, acc, M, T, Y, t, ev_ptr, atol_M, t_out, out_ptr,
                              (out_M, out_T, out_Y, out_A), added)
         if progress is not None and t_end > 0:
