@@ -137,7 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             "(isothermal exact; adiabatic with γ fixed, where the simulator's cp(T) "
             "parts from it by a few 1e-3 as the gas cools). The 0.3 m hole empties the "
             "ISS faster than its hatches equalise it, so there the modules differ from the "
-            "merged volume by what the hatches hold back.",
+            "merged volume by what the hatches hold back; the 10 m breach empties every "
+            "module below 1e-3 of the start within seconds (only t = 0 is compared), and its "
+            "modules stop at zero mass once they hold less than the absolute tolerance. "
+            "The Soyuz crew breathe (O2 to CO2, fading with the oxygen), which the closed "
+            "form leaves out: at a few hundred pascals their CO2 is a large part of the gas.",
             "",
             *(f"- {k}: {v}" for k, v in info.items()),
             f"- command: `{command}`",
