@@ -136,7 +136,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warn("plots are off: uPlot is not installed (run npm ci in the cabinleak checkout)")
     # SciPy's linear algebra loaded here, before the threads: two threads loading it at
     # once while another computed crashed the process (free(): invalid pointer)
-    import scipy.linalg  # noqa: F401
+    import scipy.linalg
     import scipy.sparse.linalg  # noqa: F401
 
     console.worker.start()
