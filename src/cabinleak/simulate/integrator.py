@@ -112,6 +112,24 @@ def _stop_when_empty(net: Network, par: Params, rows: NDArray[np.intp], M: F, T:
         out_ptr[i] = nt
 
 
+#: Panels of the composite Simpson rule for the mass added over a step (supplies, crew):
+#: a regulator switching on is a kink inside a step of hours; with the trapezoid over the
+#: step the ISS with a regulated supply had added 1.5 % too much by 12 h (rtol 1e-5).
+ADDED_PANELS = 8
+
+
+def _added_over_step(net: Network, par: Params, dense: tuple[F, ...], rate0: F, rate1: F,
+                     h: F) -> F:
+    """Mass added over each step [kg]: composite Simpson over :data:`ADDED_PANELS` panels,
+    the inner points from the step's dense output."""
+    k = ADDED_PANELS
+    total = rate0 + rate1
+    for j in range(1, k):
+        mid = dense_state(net, dense, np.full(h.size, j / k))
+        total = total + (4.0 if j % 2 else 2.0) * added_mass_rate(net, par, mid[1], mid[2])
+    return np.asarray(h * total / (3.0 * k))
+
+
 def _first_step(net: Network, par: Params, M: F, P: F, Y: F, tol: Tolerances,
                 t_end: float) -> F:
     """Initial step per scenario: 1 % of the shortest relative time scale M/|dM/dt|,
@@ -233,7 +251,12 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
                 p_acc = p.take(np.flatnonzero(accept))
                 rate0 = added_mass_rate(net, p_acc, t0[accept], y0[accept])
                 rate1 = added_mass_rate(net, p_acc, tn[accept], yn_acc)
-                added_new = added_new + 0.5 * (t_new - t[acc]) * (rate0 + rate1)
+                if dense is None:  # trapezoid
+                    added_new = added_new + 0.5 * (t_new - t[acc]) * (rate0 + rate1)
+                else:
+                    added_new = added_new + _added_over_step(
+                        net, p_acc, tuple(x[accept] for x in dense), rate0, rate1,
+                        t_new - t[acc])
             _record_outputs(net, acc, t[acc], t_new, (mn[accept], tn[accept], yn_acc),
                             None if dense is None else tuple(x[accept] for x in dense),
                             t_out, out_ptr, (out_M, out_T, out_Y, out_A),
