@@ -195,7 +195,10 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
         at0 = at0[out_ptr[at0] < nt]
         at0 = at0[t_out[out_ptr[at0]] <= 0.0]
     t_end = t_out[-1] if nt else 0.0
-    track_added = bool(len(net.supply_module)) or net.has_crew
+    # mass is added only by a crew, or by a supply that is on or turns on
+    supply_on = bool(par.supply_enabled.any()) or bool(
+        ((par.ev_kind == SET_SUPPLY) & (par.ev_value > 0) & np.isfinite(par.ev_time)).any())
+    track_added = (bool(len(net.supply_module)) and supply_on) or net.has_crew
     steps = 0
     while True:
         act = np.flatnonzero(out_ptr < nt)
