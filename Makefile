@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_realistic.py --write
 	$(BIN)/python benchmarks/bench_scale.py --write
 	$(BIN)/python benchmarks/bench_blowdown.py --write
+	$(BIN)/python benchmarks/bench_cells.py --write
 	$(BIN)/python benchmarks/bench_mmod.py --write
 	$(BIN)/python benchmarks/bench_campaign.py --million --write
 
