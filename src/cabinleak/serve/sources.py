@@ -17,7 +17,6 @@ API takes, so they are stored and tested the same way.
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from cabinleak.errors import CabinleakError
+from cabinleak.serve.background import Background
 from cabinleak.serve.ingest import Batch
 from cabinleak.serve.live import Live
 from cabinleak.telemetry.columns import ColumnSpec, parse_header
@@ -81,21 +81,15 @@ def _per_row(cumulative: np.ndarray) -> np.ndarray:
     return np.diff(c, prepend=c[:1])
 
 
-class Player:
+class Player(Background):
     """Plays a read table into a console at ``speed`` times real time."""
+
+    name = "cabinleak-replay"
 
     def __init__(self, live: Live, tel: Telemetry, *, speed: float,
                  on_error: Callable[[str], None] = print) -> None:
         self.live, self.tel, self.speed, self.on_error = live, tel, speed, on_error
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="cabinleak-replay", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.thread.join(timeout=5)
+        super().__init__()
 
     def _run(self) -> None:
         specs, t, cols = telemetry_batches(self.tel)
@@ -123,21 +117,15 @@ class Player:
             self._stop.wait(TICK_S)
 
 
-class Follower:
+class Follower(Background):
     """Tails a CSV that grows: its header once, then each complete new line."""
+
+    name = "cabinleak-follow"
 
     def __init__(self, live: Live, path: str | Path, *,
                  on_error: Callable[[str], None] = print, poll_s: float = 0.5) -> None:
         self.live, self.path, self.on_error, self.poll_s = live, Path(path), on_error, poll_s
-        self._stop = threading.Event()
-        self.thread = threading.Thread(target=self._run, name="cabinleak-follow", daemon=True)
-
-    def start(self) -> None:
-        self.thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.thread.join(timeout=5)
+        super().__init__()
 
     def _run(self) -> None:
         header: list[str] | None = None

@@ -12,7 +12,6 @@ the server little; an estimate that fails (too few rows yet) is shown as its one
 from __future__ import annotations
 
 import math
-import threading
 import time
 from typing import Any
 
@@ -23,6 +22,7 @@ from cabinleak.errors import CabinleakError
 from cabinleak.estimate.forecast import Interval
 from cabinleak.estimate.results import LeakAnalysis, Settings
 from cabinleak.physics.units import DAY_S, HOUR_S
+from cabinleak.serve.background import Background
 from cabinleak.serve.live import Live
 
 #: Rows the estimate needs before it is tried (the leak test's warm-up is 60).
@@ -111,25 +111,19 @@ def _track_rows(v: Any) -> list[Any]:
             tr.rate_kg_per_s + 1.96 * tr.rate_sd_kg_per_s]
 
 
-class Worker:
+class Worker(Background):
     """The background estimate of one console."""
+
+    name = "cabinleak-estimate"
+    join_timeout_s = 30.0  # an estimate under way finishes first
 
     def __init__(self, live: Live, *, cadence_s: float = 5.0,
                  settings: Settings | None = None) -> None:
         self.live = live
         self.cadence_s = cadence_s
         self.settings = settings or Settings(floor_Pa=live.floor_Pa)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cabinleak-estimate",
-                                        daemon=True)
         self._done_for: float | None = None
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
+        super().__init__()
 
     def _run(self) -> None:
         while not self._stop.wait(self.cadence_s):

@@ -37,7 +37,13 @@ from numpy.typing import NDArray
 
 from cabinleak.errors import SimulationError
 from cabinleak.physics import gas
-from cabinleak.simulate.cells import CellCache, Cells, quasi_steady_lag
+from cabinleak.simulate.cells import (
+    TOO_FAST,
+    UNIFORM_RTOL,
+    CellCache,
+    Cells,
+    quasi_steady_lag,
+)
 from cabinleak.simulate.integrator import integrate
 from cabinleak.simulate.network import (
     LinkSlot,
@@ -53,13 +59,8 @@ F = NDArray[np.float64]
 B = NDArray[np.bool_]
 I = NDArray[np.intp]  # noqa: E741
 
-#: Relative spread of pressure, temperature or air within a cell that still counts as
-#: one uniform gas [-] (as :data:`.closed_form.UNIFORM_RTOL`).
-UNIFORM_RTOL = 1e-9
 #: Times of each interval at which the reduction's validity is checked (evenly spaced).
 CHECK_POINTS = 33
-_SLOW = ("the leak is not slow against the equalisation through the open hatches (the "
-         "cell's modules would differ beyond the tolerance)")
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,11 @@ def reduce_network(net: Network, cells: Cells) -> CellNetwork:
     onehot_b = np.zeros((len(slots), c + 1))
     onehot_a[np.arange(len(slots)), link_a] = 1.0
     onehot_b[np.arange(len(slots)), link_b] = 1.0
-    first = np.array([int(np.flatnonzero(lab == i)[0]) for i in range(c)], dtype=np.intp)
     reduced = Network(
         station=net.station,
         links=tuple(slots),
         volume_m3=cells.volume_m3.copy(),
-        wall_temperature_K=net.wall_temperature_K[first],
+        wall_temperature_K=net.wall_temperature_K[cells.first],
         wall_conductance_W_per_K=np.zeros(c),
         isothermal=np.ones(c, dtype=bool),
         supply_module=lab[net.supply_module],
@@ -233,15 +233,14 @@ class _Interval:
         checks = np.linspace(0.0, t1 - t0, CHECK_POINTS)
         t_local = np.unique(np.concatenate([checks, np.maximum(t_out[sel] - t0, 0.0)]))
         m_c = m_cur[rows] @ onehot
-        first_mod = np.array([int(np.flatnonzero(lab == c)[0]) for c in range(cells.count)])
-        y_c = y_cur[rows][:, first_mod]
+        y_c = y_cur[rows][:, cells.first]
         t_c = np.broadcast_to(self.cn.net.wall_temperature_K, m_c.shape).copy()
         rpar = _reduced_params(par, self.cn.kept)
         # a leak that is already too fast for the cells at the start: no need to integrate
         start = self._slow(rpar, m_c[:, None], t_c[:, None], y_c[:, None], t_mod[rows[0]],
                            drift[rows])[0]
         if start.any():
-            self.refuse(rows[start], _SLOW)
+            self.refuse(rows[start], TOO_FAST)
             rows, m_c, t_c, y_c = rows[~start], m_c[~start], t_c[~start], y_c[~start]
             par, rpar = (x.take(np.flatnonzero(~start)) for x in (par, rpar))
             if not rows.size:
@@ -253,12 +252,11 @@ class _Interval:
             self.refuse(rows, f"the cells' ODE failed ({err})")
             return
         r, k = mc.shape[:2]
-        share = self.net.volume_m3 / cells.volume_m3[lab]
-        m_mod = mc[:, :, lab] * share  # [R, K, n]
+        m_mod = mc[:, :, lab] * cells.share  # [R, K, n]
         y_mod = yc[:, :, lab]
         slow, grown, outflow = self._slow(rpar, mc, tc, yc, t_mod[rows[0]], drift[rows])
         if slow.any():
-            self.refuse(rows[slow], _SLOW)
+            self.refuse(rows[slow], TOO_FAST)
         good = ~slow
         drift[rows] += np.nan_to_num(grown[:, -1], posinf=0.0).max(axis=1)
         # write the outputs and hand the end state on
@@ -285,9 +283,8 @@ class _Interval:
         outflows [R·K, n] that carry every module's share."""
         cells = self.cn.cells
         r, k = mc.shape[:2]
-        share = self.net.volume_m3 / cells.volume_m3[cells.label]
         flat = rpar.take(np.repeat(np.arange(r), k))
-        m_mod = (mc[:, :, cells.label] * share).reshape(r * k, -1)
+        m_mod = (mc[:, :, cells.label] * cells.share).reshape(r * k, -1)
         y_mod = yc[:, :, cells.label].reshape(r * k, -1, 4)
         outflow = self._hatch_outflow(flat, mc.reshape(r * k, -1), tc.reshape(r * k, -1),
                                       yc.reshape(r * k, -1, 4), m_mod, y_mod, t_wall)
@@ -315,13 +312,7 @@ class _Interval:
         ids = net.station.module_ids
         ok = np.ones(len(self.rows), dtype=bool)
 
-        def spread(v: F) -> F:  # [R, C] relative (max − min)/max within each cell
-            s = np.zeros((v.shape[0], cells.count))
-            for c in range(cells.count):
-                w = v[:, lab == c]
-                top = np.abs(w).max(axis=1)
-                s[:, c] = (w.max(axis=1) - w.min(axis=1)) / np.where(top > 0, top, 1.0)
-            return s
+        spread = cells.spread
 
         def refuse(bad: B, why: str) -> None:
             self.refuse(self.rows[bad & ok], why)
@@ -330,7 +321,7 @@ class _Interval:
         t_bad = spread(t).max(axis=1) > UNIFORM_RTOL
         if t_bad.any():
             c = int(np.argmax(spread(t)[np.argmax(t_bad)]))
-            refuse(t_bad, f"modules of the cell of {ids[int(np.flatnonzero(lab == c)[0])]!r} "
+            refuse(t_bad, f"modules of the cell of {ids[int(cells.first[c])]!r} "
                    "differ in temperature")
         y_bad = np.zeros(len(self.rows), dtype=bool)
         for k in range(4):
@@ -350,7 +341,7 @@ class _Interval:
                        if cr.count > 0 and lab[ids.index(cr.module)] == c)
             refuse(np.ones_like(ok), f"crew in {who!r} change the air of one module of a "
                    f"cell of {int(self.cn.size[c])} (the network mixes it through the hatches)")
-        y_cell = y[:, [int(np.flatnonzero(lab == c)[0]) for c in range(cells.count)]]
+        y_cell = y[:, cells.first]
         changes = np.broadcast_to(crew, (len(self.rows), cells.count)).copy()
         for s, mod in enumerate(net.supply_module):
             c = lab[mod]
@@ -388,6 +379,4 @@ class _Interval:
         if net.has_crew:
             p_mod = m_mod * (y_mod @ gas.R_SPECIES) * t_wall / net.volume_m3
             gain += crew_sources(net, p_mod, y_mod).sum(axis=2)
-        lab = cn.cells.label
-        share = net.volume_m3 / cn.cells.volume_m3[lab]
-        return np.asarray(gain - share * (gain @ cn.cells.onehot)[:, lab])
+        return cn.cells.through_hatches(gain)

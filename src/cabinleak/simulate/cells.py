@@ -34,6 +34,12 @@ I = NDArray[np.intp]  # noqa: E741
 #: Cells up to this many modules solve their Laplacian by a dense LU factorisation
 #: (LAPACK, many right-hand sides at once); larger ones by a sparse LU (SuperLU).
 DENSE_BELOW_MODULES = 400
+#: Relative spread of pressure, temperature or composition within a cell that still
+#: counts as one uniform gas [-].
+UNIFORM_RTOL = 1e-9
+#: Why a reduced model refuses a scenario whose leak outruns its cells' equalisation.
+TOO_FAST = ("the leak is not slow against the equalisation through the open hatches (the "
+            "cell's modules would differ beyond the tolerance)")
 
 
 @dataclass(frozen=True)
@@ -51,10 +57,28 @@ class Cells:
     hatch_slots: I  # [H] link slots of the open hatches
     hatch_weight: F  # [H]
     linear_below_Pa: float  # ε of the hatch law [Pa]
+    first: I  # [C] the first module of each cell (grounded in the Laplacian)
+    share: F  # [n] each module's share of its cell's volume (and, at one p, T and air, mass)
     _grounded: object  # sparse LU of the Laplacian with one module of each cell grounded
     _free: I  # modules not grounded
     memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """What the reduced models derive from the cells alone, kept with them."""
+
+    def spread(self, values: F) -> F:
+        """Relative spread (max − min)/max|·| of ``values`` [R, n] within each cell [R, C]."""
+        out = np.zeros((values.shape[0], self.count))
+        for c in range(self.count):
+            v = values[:, self.label == c]
+            top = np.abs(v).max(axis=1)
+            out[:, c] = (v.max(axis=1) - v.min(axis=1)) / np.where(top > 0, top, 1.0)
+        return out
+
+    def through_hatches(self, gain_kg_per_s: F) -> F:
+        """What each module must send through its hatches [R, n] [kg/s] to stay at its
+        share of its cell when it gains ``gain_kg_per_s`` [R, n] from leaks, supplies and
+        crew: its gain less its share of its cell's (sums to zero over every cell)."""
+        cell = gain_kg_per_s @ self.onehot
+        return np.asarray(gain_kg_per_s - self.share * cell[:, self.label])
 
     def quasi_steady_flows(self, net: Network, outflow_kg_per_s: F) -> F:
         """Hatch flows a → b [..., H] [kg/s] that carry each module's net outflow.
@@ -150,8 +174,9 @@ def build_cells(net: Network, hatch_open: NDArray[np.bool_]) -> Cells:
         from scipy.linalg import lu_factor
 
         lu = lu_factor(grounded, check_finite=False)
-    return Cells(label, int(count), onehot.T @ net.volume_m3, onehot, slots, w, eps,
-                 lu, free)
+    volume = onehot.T @ net.volume_m3
+    return Cells(label, int(count), volume, onehot, slots, w, eps, first,
+                 net.volume_m3 / volume[label], lu, free)
 
 
 def _components(n: int, a: I, b: I) -> tuple[int, I]:

@@ -38,23 +38,26 @@ from numpy.typing import NDArray
 
 from cabinleak.physics import gas
 from cabinleak.physics.flow import choked_flux_factor
-from cabinleak.simulate.cells import CellCache, Cells, quasi_steady_lag
+from cabinleak.simulate.cells import (
+    TOO_FAST,
+    UNIFORM_RTOL,
+    CellCache,
+    Cells,
+    quasi_steady_lag,
+)
 from cabinleak.simulate.network import (
     CRACK,
     ORIFICE,
-    SET_SUPPLY,
     Network,
     Params,
     between_events,
+    supply_may_run,
 )
 from cabinleak.simulate.tolerances import Tolerances
 
 F = NDArray[np.float64]
 B = NDArray[np.bool_]
 
-#: Relative spread of start pressure, temperature or composition within a cell that
-#: still counts as one uniform gas [-].
-UNIFORM_RTOL = 1e-9
 #: Pressures at which the time scales are compared over each interval (log-spaced).
 _SCALE_POINTS = 17
 
@@ -148,9 +151,7 @@ def solve(net: Network, par0: Params, t_out: F, tol: Tolerances,
         crewed = next(c.module for c in net.station.crew if c.count > 0)
         refuse(np.arange(batch), f"crew in {crewed!r} change its air")
     if len(net.supply_module):
-        turns_on = ((par0.ev_kind == SET_SUPPLY) & (par0.ev_value > 0)
-                    & np.isfinite(par0.ev_time)).any(axis=1)
-        refuse(np.flatnonzero(par0.supply_enabled.any(axis=1) | turns_on), "a gas supply is on")
+        refuse(np.flatnonzero(supply_may_run(par0)), "a gas supply is on")
     if not ok.any():
         return ClosedFormRun(ok, tuple(reason), p_out, link_flow)
 
@@ -198,7 +199,7 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
         refuse(rows, why)
         return
     p_s = p_cur[rows]
-    spread = _cell_spread(cells, p_s)
+    spread = cells.spread(p_s)
     bad = (spread > UNIFORM_RTOL).any(axis=1)
     if bad.any():
         when = "start" if first else "a hatch opens between them"
@@ -236,8 +237,7 @@ def _interval(net: Network, par: Params, cells: Cells, rows: NDArray[np.intp], t
         slow = _lag_too_large(net, cells, k, k_cell, c_cell, n_cell, rt_cell, ps_cell, pe_cell,
                               rows, atol_p, tol, drift_before)
         if slow.any():
-            refuse(rows[slow], "the leak is not slow against the equalisation through the "
-                   "open hatches (the cell's modules would differ beyond the tolerance)")
+            refuse(rows[slow], TOO_FAST)
     # outputs in (t0, t1]
     lo = np.where(t0 <= 0.0, -np.inf, t0)  # the first interval also writes t = 0
     sel_r, sel_k = np.nonzero((t_out[None, :] > lo[:, None]) & (t_out[None, :] <= t1[:, None]))
@@ -264,11 +264,9 @@ def _leaks_to_links(net: Network, cells: Cells) -> F:
     product instead of a solve for every output)."""
     key = f"leaks to links {net.n_links}"
     if key not in cells.memo:
-        n, lab = net.n, cells.label
-        share = net.volume_m3 / cells.volume_m3[lab]
-        # outflow of module m' per unit leak of module m: share[m']·[same cell] − δ
-        per_module = (cells.onehot @ cells.onehot.T) * share[None, :] - np.eye(n)
-        hatch = cells.quasi_steady_flows(net, per_module)  # [n, H]
+        n = net.n
+        # what every module sends through hatches per unit leak of module m (a loss)
+        hatch = cells.quasi_steady_flows(net, cells.through_hatches(-np.eye(n)))  # [n, H]
         out = np.zeros((net.n_links, net.n_links))
         out[:, cells.hatch_slots] = net.onehot_a[:, :n] @ hatch
         cells.memo[key] = out
@@ -308,7 +306,7 @@ def _static_refusal(cells: Cells, t_mod: F, r_mod: F, y_mod: F, ids: tuple[str, 
     if "uniform" not in memo:
         memo["uniform"] = ""
         for name, values in (("temperature", t_mod), ("air", r_mod)):
-            spread = _cell_spread(cells, values[None, :])[0]
+            spread = cells.spread(values[None, :])[0]
             if spread.max() > UNIFORM_RTOL:
                 c = int(np.argmax(spread))
                 memo["uniform"] = (f"modules of the cell of "
@@ -324,12 +322,9 @@ def _static_refusal(cells: Cells, t_mod: F, r_mod: F, y_mod: F, ids: tuple[str, 
 def _unit_outflow(net: Network, cells: Cells, k: F) -> F:
     """What each module sends through hatches [R, n] per kg/s of its cell's leak: its
     volume share of the loss less its own leaks (the leaks' shares at equal pressure)."""
-    lab = cells.label
     k_mod = k @ net.onehot_a[:, :net.n]
     k_cell = k_mod @ cells.onehot
-    own = k_mod / np.where(k_cell > 0, k_cell, 1.0)[:, lab]
-    share = net.volume_m3 / cells.volume_m3[lab]
-    return np.asarray(np.where(k_cell[:, lab] > 0, share - own, 0.0))
+    return cells.through_hatches(-k_mod / np.where(k_cell > 0, k_cell, 1.0)[:, cells.label])
 
 
 def _link_cell_onehot(net: Network, cells: Cells) -> F:
@@ -340,17 +335,6 @@ def _link_cell_onehot(net: Network, cells: Cells) -> F:
         out[np.arange(net.n_links), cells.label[net.link_a]] = 1.0
         cells.memo[key] = out
     return np.asarray(cells.memo[key])
-
-
-def _cell_spread(cells: Cells, values: F) -> F:
-    """Relative spread (max − min)/max of ``values`` [R, n] within each cell [R, C]."""
-    out = np.zeros((values.shape[0], cells.count))
-    for c in range(cells.count):
-        v = values[:, cells.label == c]
-        top = np.abs(v).max(axis=1)
-        out[:, c] = np.where(top > 0, (v.max(axis=1) - v.min(axis=1)) / np.where(top > 0, top, 1),
-                             0.0)
-    return out
 
 
 def _uniform_y(cells: Cells, y: F) -> bool:

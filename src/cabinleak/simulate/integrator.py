@@ -20,12 +20,12 @@ from numpy.typing import NDArray
 
 from cabinleak.errors import SimulationError
 from cabinleak.simulate.network import (
-    SET_SUPPLY,
     Network,
     Params,
     added_mass_rate,
     apply_events,
     pressure,
+    supply_may_run,
 )
 from cabinleak.simulate.step_general import (
     FiniteDifferenceJacobian,
@@ -85,7 +85,7 @@ def _record_outputs(net: Network, rows: NDArray[np.intp], t0: F, t1: F,
 
 
 def _stop_when_empty(net: Network, par: Params, rows: NDArray[np.intp], M: F, T: F, Y: F,
-                     t: F, ev_ptr: NDArray[np.intp], atol_M: F, t_out: F,
+                     ev_ptr: NDArray[np.intp], atol_M: F, t_out: F,
                      out_ptr: NDArray[np.intp], out: tuple[F, F, F, F], added: F) -> None:
     """Finish the rows whose every module holds less gas than the absolute tolerance and
     that nothing can refill (no supply on, none to come): their remaining outputs are
@@ -96,12 +96,7 @@ def _stop_when_empty(net: Network, par: Params, rows: NDArray[np.intp], M: F, T:
     if not empty.any():
         return
     r = rows[empty]
-    on = par.supply_enabled[r].any(axis=1) if par.supply_enabled.shape[1] else np.zeros(
-        r.size, dtype=bool)
-    later = np.arange(par.ev_time.shape[1])[None, :] >= ev_ptr[r][:, None]
-    refill = ((par.ev_kind[r] == SET_SUPPLY) & (par.ev_value[r] > 0)
-              & np.isfinite(par.ev_time[r]) & later).any(axis=1)
-    r = r[~on & ~refill]
+    r = r[~supply_may_run(par.take(r), ev_ptr[r])]
     nt = len(t_out)
     for i in r:
         k = np.arange(out_ptr[i], nt)
@@ -196,9 +191,7 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
         at0 = at0[t_out[out_ptr[at0]] <= 0.0]
     t_end = t_out[-1] if nt else 0.0
     # mass is added only by a crew, or by a supply that is on or turns on
-    supply_on = bool(par.supply_enabled.any()) or bool(
-        ((par.ev_kind == SET_SUPPLY) & (par.ev_value > 0) & np.isfinite(par.ev_time)).any())
-    track_added = (bool(len(net.supply_module)) and supply_on) or net.has_crew
+    track_added = bool(supply_may_run(par).any()) or net.has_crew
     steps = 0
     while True:
         act = np.flatnonzero(out_ptr < nt)
@@ -277,7 +270,7 @@ def integrate(net: Network, par: Params, t_out: F, tol: Tolerances,
                 if hit.size:
                     h[hit] = _first_step(net, par.take(hit), M[hit], T[hit], Y[hit], tol,
                                          t_end)
-            _stop_when_empty(net, par, acc, M, T, Y, t, ev_ptr, atol_M, t_out, out_ptr,
+            _stop_when_empty(net, par, acc, M, T, Y, ev_ptr, atol_M, t_out, out_ptr,
                              (out_M, out_T, out_Y, out_A), added)
         if progress is not None and t_end > 0:
             progress(float(np.min(np.where(out_ptr < nt, t, t_end))) / t_end)

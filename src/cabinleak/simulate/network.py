@@ -605,6 +605,18 @@ def params_at(par0: Params, times: F) -> Params:
                    supply_enabled=supply_on.reshape(batch * k, -1))
 
 
+def supply_may_run(par: Params, ptr: I | None = None) -> NDArray[np.bool_]:
+    """[B]: a supply is on, or an event still to come turns one on (events from index
+    ``ptr`` [B] on; all of them by default)."""
+    on = par.supply_enabled.any(axis=1) if par.supply_enabled.shape[1] else np.zeros(
+        par.supply_enabled.shape[0], dtype=bool)
+    pending = np.ones(par.ev_time.shape, dtype=bool) if ptr is None else (
+        np.arange(par.ev_time.shape[1])[None, :] >= ptr[:, None])
+    turns_on = ((par.ev_kind == SET_SUPPLY) & (par.ev_value > 0) & np.isfinite(par.ev_time)
+                & pending).any(axis=1)
+    return np.asarray(on | turns_on)
+
+
 def between_events(net: Network, par: Params, ok: NDArray[np.bool_], t_end: float
                    ) -> Iterator[tuple[I, F, F]]:
     """The stretches between events of every scenario, for models that step from event to
