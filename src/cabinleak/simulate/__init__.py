@@ -343,7 +343,7 @@ def _postprocess(net: Network, par0: Params, t_out: np.ndarray, M: np.ndarray, T
     if link_flow is None:
         link_flow = _flows_at_outputs(net, par0, t_out, M, T, Y, supply_flow, hatch_flow)
     p = pressure(net, M, T, Y)
-    if Y.strides[:2] == (0, 0):  # one air per module throughout (the closed form)
+    if model == "closed-form":  # each module keeps its start air throughout
         x = np.broadcast_to(gas.mass_to_mole_fractions(Y[0, 0]), Y.shape)
     else:
         x = gas.mass_to_mole_fractions(Y)
